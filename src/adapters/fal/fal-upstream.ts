@@ -1,0 +1,236 @@
+import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
+import type { AnimationInput, VideoFile } from '../../animations/model.js';
+import type { LogLine } from '../../animations/state.js';
+import {
+  UpstreamFailure,
+  type SubmitOptions,
+  type Upstream,
+  type UpstreamOutcome,
+  type UpstreamStatus,
+} from '../../ports/upstream.js';
+import { redirectingFetch } from './redirect-fetch.js';
+import { secretScrubber } from './secret-scrubber.js';
+
+export interface FalUpstreamOptions {
+  /** fal API key; sent only to fal. */
+  credentials: string | undefined;
+  /** Base URL that replaces fal's queue and REST hosts (the simulator, a proxy). */
+  apiUrl: string | undefined;
+  /** Model endpoint id, e.g. `fal-ai/uni-animate`. */
+  endpoint: string;
+  /** The fetch the client uses underneath. */
+  fetch?: typeof fetch;
+}
+
+const TRANSIENT_STATUSES = new Set([408, 429, 502, 503, 504]);
+
+/** The Upstream port over fal's queue, through @fal-ai/client (the only user of that package). */
+export class FalUpstream implements Upstream {
+  private readonly fal: FalClient;
+  private readonly endpoint: string;
+  private readonly scrub: (text: string) => string;
+
+  constructor(options: FalUpstreamOptions) {
+    const baseFetch = options.fetch ?? fetch;
+    this.fal = createFalClient({
+      credentials: options.credentials,
+      suppressLocalCredentialsWarning: true,
+      fetch: options.apiUrl ? redirectingFetch(options.apiUrl, baseFetch) : baseFetch,
+    });
+    this.endpoint = options.endpoint;
+    this.scrub = secretScrubber(options.credentials);
+  }
+
+  async submit(input: AnimationInput, options: SubmitOptions = {}) {
+    try {
+      const queued = await this.fal.queue.submit(this.endpoint, {
+        input: toFalInput(input),
+        webhookUrl: options.webhookUrl,
+        abortSignal: options.signal,
+      });
+      return { requestId: queued.request_id, queuePosition: queued.queue_position ?? null };
+    } catch (error) {
+      throw this.failure(error, 'submit');
+    }
+  }
+
+  async status(requestId: string, signal?: AbortSignal): Promise<UpstreamStatus> {
+    try {
+      return toStatus(await this.fal.queue.status(this.endpoint, { requestId, logs: true, abortSignal: signal }));
+    } catch (error) {
+      throw this.failure(error, 'status');
+    }
+  }
+
+  async followStatus(
+    requestId: string,
+    onStatus: (status: UpstreamStatus) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<UpstreamStatus | undefined> {
+    const stream = await this.fal.queue.streamStatus(this.endpoint, { requestId, logs: true });
+    const abort = () => stream.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    let last: UpstreamStatus | undefined;
+    let handled: Promise<void> = Promise.resolve();
+    stream.on('data', (data: QueueStatus) => {
+      const status = toStatus(data);
+      last = status;
+      handled = handled.then(() => onStatus(status));
+    });
+    try {
+      await stream.done();
+    } catch (error) {
+      await handled;
+      throw this.failure(error, 'status stream');
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+    await handled;
+    return last;
+  }
+
+  async result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome> {
+    try {
+      const { data } = await this.fal.queue.result(this.endpoint, { requestId, abortSignal: signal });
+      const video = toVideo((data as { video?: unknown } | null)?.video);
+      return video
+        ? { kind: 'succeeded', video }
+        : { kind: 'failed', code: 'UPSTREAM_FAILED', message: 'fal finished without a video.' };
+    } catch (error) {
+      return this.failedOutcome(error);
+    }
+  }
+
+  async cancel(requestId: string): Promise<boolean> {
+    try {
+      await this.fal.queue.cancel(this.endpoint, { requestId });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 400 || error.status === 404)) return false;
+      throw this.failure(error, 'cancel');
+    }
+  }
+
+  async upload(file: Blob): Promise<string> {
+    try {
+      return await this.fal.storage.upload(file);
+    } catch (error) {
+      throw this.failure(error, 'upload');
+    }
+  }
+
+  private failedOutcome(error: unknown): UpstreamOutcome {
+    if (!(error instanceof ApiError)) throw this.failure(error, 'result');
+    const errorType = (error.body as { error_type?: unknown } | undefined)?.error_type;
+    if (error.status === 499 || errorType === 'client_cancelled') return { kind: 'cancelled' };
+    if (error.isUserTimeout || errorType === 'request_timeout' || errorType === 'startup_timeout') {
+      return { kind: 'failed', code: 'TIMED_OUT', message: 'fal timed out running the request.' };
+    }
+    if (TRANSIENT_STATUSES.has(error.status)) throw this.failure(error, 'result');
+    if (error instanceof ValidationError) {
+      const message = this.fieldProblems(error).map((f) => `${f.field}: ${f.message}`);
+      return { kind: 'failed', code: 'UPSTREAM_REJECTED', message: message.join('; ') };
+    }
+    return { kind: 'failed', code: 'UPSTREAM_FAILED', message: this.summary(error) };
+  }
+
+  private failure(error: unknown, call: string): unknown {
+    if (error instanceof UpstreamFailure || isAbort(error)) return error;
+    if (isTimeout(error)) return new UpstreamFailure(`fal did not answer the ${call} in time.`, undefined, true);
+    if (error instanceof ValidationError) {
+      return new UpstreamFailure(`fal rejected the ${call}.`, 422, false, this.fieldProblems(error));
+    }
+    if (error instanceof ApiError) {
+      const transient = TRANSIENT_STATUSES.has(error.status) && !error.isUserTimeout;
+      return new UpstreamFailure(`fal ${call} failed: ${this.summary(error)}`, error.status, transient);
+    }
+    return new UpstreamFailure(`fal could not be reached for the ${call}.`, undefined, true);
+  }
+
+  /** A short, secret-free description of an upstream error; fal's body is never forwarded raw. */
+  private summary(error: ApiError<unknown>): string {
+    const body = error.body as { detail?: unknown; error_type?: unknown } | undefined;
+    const detail = typeof body?.detail === 'string' ? body.detail.slice(0, 200) : undefined;
+    const kind = typeof body?.error_type === 'string' ? ` (${body.error_type})` : '';
+    return this.scrub(`${error.status}${kind}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private fieldProblems(error: ValidationError): { field: string; message: string }[] {
+    return error.fieldErrors.map((info) => ({
+      field: toGatewayField(String(info.loc?.[info.loc.length - 1] ?? 'input')),
+      message: this.scrub(String(info.msg ?? 'is invalid').slice(0, 300)),
+    }));
+  }
+}
+
+function toFalInput(input: AnimationInput): Record<string, unknown> {
+  return {
+    prompt: input.prompt,
+    ...(input.negativePrompt !== null && { negative_prompt: input.negativePrompt }),
+    image_url: input.imageUrl,
+    video_url: input.videoUrl,
+    resolution: input.resolution,
+    ...(input.seed !== null && { seed: input.seed }),
+    num_inference_steps: input.numInferenceSteps,
+    cfg_scale: input.cfgScale,
+  };
+}
+
+const GATEWAY_FIELDS: Record<string, string> = {
+  prompt: 'prompt',
+  negative_prompt: 'negativePrompt',
+  image_url: 'imageUrl',
+  video_url: 'videoUrl',
+  resolution: 'resolution',
+  seed: 'seed',
+  num_inference_steps: 'numInferenceSteps',
+  cfg_scale: 'cfgScale',
+};
+
+function toGatewayField(falField: string): string {
+  return GATEWAY_FIELDS[falField] ?? falField;
+}
+
+function toStatus(data: QueueStatus): UpstreamStatus {
+  const raw = data as { status?: unknown; queue_position?: unknown; logs?: unknown };
+  return {
+    status: toQueueState(raw.status),
+    queuePosition: typeof raw.queue_position === 'number' ? raw.queue_position : null,
+    logs: Array.isArray(raw.logs) ? raw.logs.map(toLogLine) : [],
+  };
+}
+
+/** fal's documented states; anything that sounds final is treated as finished, so its result tells. */
+function toQueueState(status: unknown): UpstreamStatus['status'] {
+  if (status === 'IN_QUEUE' || status === 'IN_PROGRESS' || status === 'COMPLETED') return status;
+  if (typeof status === 'string' && /^(FAILED|ERROR|CANCELL?ED)$/.test(status)) return 'COMPLETED';
+  return 'IN_PROGRESS';
+}
+
+function toLogLine(raw: unknown): LogLine {
+  const line = (raw ?? {}) as { message?: unknown; level?: unknown; timestamp?: unknown };
+  return {
+    message: String(line.message ?? ''),
+    level: typeof line.level === 'string' ? line.level : 'INFO',
+    timestamp: typeof line.timestamp === 'string' ? line.timestamp : new Date(0).toISOString(),
+  };
+}
+
+function toVideo(raw: unknown): VideoFile | null {
+  const video = raw as { url?: unknown; content_type?: unknown; file_name?: unknown; file_size?: unknown } | null;
+  if (!video || typeof video.url !== 'string') return null;
+  return {
+    url: video.url,
+    contentType: typeof video.content_type === 'string' ? video.content_type : null,
+    fileName: typeof video.file_name === 'string' ? video.file_name : null,
+    fileSize: typeof video.file_size === 'number' ? video.file_size : null,
+  };
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}

@@ -1,0 +1,50 @@
+/** Row shapes of the gateway's tables, shared by the SQLite and PostgreSQL backends. */
+export interface Database {
+  animations: AnimationRow;
+  animation_logs: AnimationLogRow;
+  animation_status_history: StatusHistoryRow;
+}
+
+export interface AnimationRow {
+  id: string;
+  owner: string;
+  request_id: string | null;
+  status: string;
+  queue_position: number | null;
+  progress: number | null;
+  upstream_error: string | null;
+  prompt: string;
+  negative_prompt: string | null;
+  image_url: string;
+  video_url: string;
+  resolution: string;
+  seed: number | null;
+  num_inference_steps: number;
+  cfg_scale: number;
+  /** JSON of VideoFile */
+  video: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  idempotency_key: string | null;
+  input_hash: string;
+  log_count: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface AnimationLogRow {
+  animation_id: string;
+  seq: number;
+  message: string;
+  level: string;
+  timestamp: string;
+}
+
+export interface StatusHistoryRow {
+  animation_id: string;
+  version: number;
+  status: string;
+  at: string;
+}

@@ -1,0 +1,73 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/** Schema migrations, applied in name order at start-up; written once for SQLite and PostgreSQL. */
+const migrations: Record<string, Migration> = {
+  '0001_animations': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('animations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('queue_position', 'integer')
+        .addColumn('progress', 'double precision')
+        .addColumn('upstream_error', 'text')
+        .addColumn('prompt', 'text', (c) => c.notNull())
+        .addColumn('negative_prompt', 'text')
+        .addColumn('image_url', 'text', (c) => c.notNull())
+        .addColumn('video_url', 'text', (c) => c.notNull())
+        .addColumn('resolution', 'text', (c) => c.notNull())
+        .addColumn('seed', 'integer')
+        .addColumn('num_inference_steps', 'integer', (c) => c.notNull())
+        .addColumn('cfg_scale', 'double precision', (c) => c.notNull())
+        .addColumn('video', 'text')
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('idempotency_key', 'text')
+        .addColumn('input_hash', 'text', (c) => c.notNull())
+        .addColumn('log_count', 'integer', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('completed_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('animations_owner_idempotency_key')
+        .on('animations')
+        .columns(['owner', 'idempotency_key'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('animations_owner_created')
+        .on('animations')
+        .columns(['owner', 'created_at', 'id'])
+        .execute();
+      await db.schema.createIndex('animations_status').on('animations').column('status').execute();
+      await db.schema.createIndex('animations_request_id').on('animations').column('request_id').execute();
+
+      await db.schema
+        .createTable('animation_logs')
+        .addColumn('animation_id', 'text', (c) => c.notNull().references('animations.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('level', 'text', (c) => c.notNull())
+        .addColumn('timestamp', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('animation_logs_pk', ['animation_id', 'seq'])
+        .execute();
+
+      await db.schema
+        .createTable('animation_status_history')
+        .addColumn('animation_id', 'text', (c) => c.notNull().references('animations.id').onDelete('cascade'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('animation_status_history_pk', ['animation_id', 'version'])
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,248 @@
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus } from '../../animations/model.js';
+import { TERMINAL_STATUSES } from '../../animations/model.js';
+import type { AppliedChange } from '../../animations/state.js';
+import { InvalidCursorError, type AnimationStore, type NewAnimation, type Page, type PageRequest } from '../../ports/animation-store.js';
+import type { AnimationRow, Database } from './database.js';
+import { migrationProvider } from './migrations.js';
+
+const TERMINAL = [...TERMINAL_STATUSES];
+
+/** The AnimationStore over SQL, one implementation for the embedded SQLite and for PostgreSQL. */
+export class SqlAnimationStore implements AnimationStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** PostgreSQL locks the row it is about to update; SQLite serialises whole transactions anyway. */
+    private readonly locksRows: boolean,
+  ) {}
+
+  /** Applies pending migrations; throws with the failing migration's error. */
+  async migrate(): Promise<void> {
+    const { error } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw error;
+  }
+
+  async insert(animation: NewAnimation): Promise<{ animation: Animation; created: boolean }> {
+    const row = toRow({ ...animation, version: 1, logCount: 0, updatedAt: animation.createdAt });
+    for (;;) {
+      const inserted = await this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .insertInto('animations')
+          .values(row)
+          .onConflict((conflict) => conflict.columns(['owner', 'idempotency_key']).doNothing())
+          .executeTakeFirst();
+        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+        await recordStatus(trx, row.id, 1, row.status, row.created_at);
+        return true;
+      });
+      if (inserted) return { animation: toAnimation(row), created: true };
+      const existing = await this.db
+        .selectFrom('animations')
+        .selectAll()
+        .where('owner', '=', animation.owner)
+        .where('idempotency_key', '=', animation.idempotencyKey)
+        .executeTakeFirst();
+      // The key may have been released between the conflict and this read; then try again.
+      if (existing) return { animation: toAnimation(existing), created: false };
+    }
+  }
+
+  async get(id: string): Promise<Animation | undefined> {
+    const row = await this.db.selectFrom('animations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toAnimation(row);
+  }
+
+  async list(owner: string, page: PageRequest): Promise<Page> {
+    let query = this.db
+      .selectFrom('animations')
+      .selectAll()
+      .where('owner', '=', owner)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.first + 1);
+    if (page.status) query = query.where('status', '=', page.status);
+    const after = page.after ? decodeCursor(page.after) : undefined;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.execute();
+    return {
+      items: rows.slice(0, page.first).map((row) => ({ animation: toAnimation(row), cursor: encodeCursor(row) })),
+      hasNextPage: rows.length > page.first,
+    };
+  }
+
+  async logs(id: string, afterSeq = 0): Promise<AnimationLog[]> {
+    return this.db
+      .selectFrom('animation_logs')
+      .select(['seq', 'message', 'level', 'timestamp'])
+      .where('animation_id', '=', id)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .execute();
+  }
+
+  async update(id: string, decide: (current: Animation) => AppliedChange | null): Promise<AnimationChange | null> {
+    return this.db.transaction().execute(async (trx) => {
+      let read = trx.selectFrom('animations').selectAll().where('id', '=', id);
+      if (this.locksRows) read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (!row) return null;
+      const current = toAnimation(row);
+      const applied = decide(current);
+      if (!applied) return null;
+      const { next, appended } = applied;
+      await trx.updateTable('animations').set(toRow(next)).where('id', '=', id).execute();
+      if (appended.length > 0) {
+        await trx
+          .insertInto('animation_logs')
+          .values(appended.map((log) => ({ animation_id: id, ...log })))
+          .execute();
+      }
+      if (next.status !== current.status) await recordStatus(trx, id, next.version, next.status, next.updatedAt);
+      return { animation: next, newLogs: appended };
+    });
+  }
+
+  async releaseIdempotencyKey(id: string): Promise<void> {
+    await this.db.updateTable('animations').set({ idempotency_key: null }).where('id', '=', id).execute();
+  }
+
+  async listUnfinished(): Promise<Animation[]> {
+    const rows = await this.db
+      .selectFrom('animations')
+      .selectAll()
+      .where('status', 'not in', TERMINAL)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toAnimation);
+  }
+
+  async countUnfinished(owner: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('animations')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('owner', '=', owner)
+      .where('status', 'not in', TERMINAL)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async countCreatedSince(owner: string, since: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('animations')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('owner', '=', owner)
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async statusHistory(id: string): Promise<{ status: AnimationStatus; at: string }[]> {
+    const rows = await this.db
+      .selectFrom('animation_status_history')
+      .select(['status', 'at'])
+      .where('animation_id', '=', id)
+      .orderBy('version')
+      .execute();
+    return rows.map((row) => ({ status: row.status as AnimationStatus, at: row.at }));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+async function recordStatus(trx: Transaction<Database>, id: string, version: number, status: string, at: string) {
+  await trx.insertInto('animation_status_history').values({ animation_id: id, version, status, at }).execute();
+}
+
+function toRow(a: Animation): AnimationRow {
+  return {
+    id: a.id,
+    owner: a.owner,
+    request_id: a.requestId,
+    status: a.status,
+    queue_position: a.queuePosition,
+    progress: a.progress,
+    upstream_error: a.upstreamError,
+    prompt: a.prompt,
+    negative_prompt: a.negativePrompt,
+    image_url: a.imageUrl,
+    video_url: a.videoUrl,
+    resolution: a.resolution,
+    seed: a.seed,
+    num_inference_steps: a.numInferenceSteps,
+    cfg_scale: a.cfgScale,
+    video: a.video ? JSON.stringify(a.video) : null,
+    error_code: a.error?.code ?? null,
+    error_message: a.error?.message ?? null,
+    idempotency_key: a.idempotencyKey,
+    input_hash: a.inputHash,
+    log_count: a.logCount,
+    version: a.version,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+    completed_at: a.completedAt,
+  };
+}
+
+function toAnimation(row: AnimationRow): Animation {
+  return {
+    id: row.id,
+    owner: row.owner,
+    requestId: row.request_id,
+    status: row.status as AnimationStatus,
+    queuePosition: row.queue_position,
+    progress: row.progress,
+    upstreamError: row.upstream_error,
+    prompt: row.prompt,
+    negativePrompt: row.negative_prompt,
+    imageUrl: row.image_url,
+    videoUrl: row.video_url,
+    resolution: row.resolution as Animation['resolution'],
+    seed: row.seed,
+    numInferenceSteps: row.num_inference_steps,
+    cfgScale: row.cfg_scale,
+    video: row.video ? JSON.parse(row.video) : null,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    idempotencyKey: row.idempotency_key,
+    inputHash: row.input_hash,
+    logCount: row.log_count,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}
+
+function encodeCursor(row: AnimationRow): string {
+  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+    return { createdAt: value[0], id: value[1] };
+  }
+  throw new InvalidCursorError();
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { AnimationEvents } from '../ports/animation-events.js';
+import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
+import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
+import { badUserInput, notFound, upstreamError } from './errors.js';
+import { isTerminal, type Animation, type AnimationLog, type AnimationStatus } from './model.js';
+import { progressFeed, type ProgressEvent } from './progress-feed.js';
+import type { AnimationRecorder } from './recorder.js';
+import type { UpstreamWatchers } from './upstream-watchers.js';
+import { inputHash, validateCreateInput } from './validation.js';
+
+export interface AnimationServiceOptions {
+  /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. @default 120000 */
+  submitTimeoutMs: number;
+  /** Largest page `list` returns. @default 100 */
+  maxPageSize: number;
+  /** Where fal should POST when a request finishes, if anywhere. */
+  falWebhookUrl?: string;
+}
+
+export interface ServiceLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * The application: creating, reading, listing, cancelling and following animations for
+ * an owner. Every method checks ownership: another owner's animation is NOT_FOUND,
+ * exactly like a missing one.
+ */
+export class AnimationService {
+  constructor(
+    private readonly deps: {
+      store: AnimationStore;
+      events: AnimationEvents;
+      upstream: Upstream;
+      recorder: AnimationRecorder;
+      watchers: UpstreamWatchers;
+      logger: ServiceLogger;
+      options: AnimationServiceOptions;
+      now?: () => Date;
+    },
+  ) {}
+
+  async create(owner: string, request: Record<string, unknown>): Promise<Animation> {
+    const input = validateCreateInput(request);
+    const idempotencyKey = validateIdempotencyKey(request.idempotencyKey);
+    const hash = inputHash(input);
+    const { animation, created } = await this.deps.store.insert({
+      ...input,
+      id: randomUUID(),
+      owner,
+      requestId: null,
+      status: 'SUBMITTING',
+      queuePosition: null,
+      progress: null,
+      upstreamError: null,
+      video: null,
+      error: null,
+      idempotencyKey,
+      inputHash: hash,
+      createdAt: this.now().toISOString(),
+      completedAt: null,
+    });
+    if (!created) {
+      if (animation.inputHash !== hash) {
+        throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
+          detail: 'IDEMPOTENCY_KEY_REUSED',
+        });
+      }
+      return animation;
+    }
+    return this.submit(animation);
+  }
+
+  async get(owner: string, id: string): Promise<Animation | undefined> {
+    const animation = await this.deps.store.get(id);
+    return animation?.owner === owner ? animation : undefined;
+  }
+
+  async list(owner: string, args: { first?: number | null; after?: string | null; status?: AnimationStatus | null }): Promise<Page> {
+    const first = args.first ?? 20;
+    if (first < 0) throw badUserInput([{ field: 'first', message: 'must not be negative' }]);
+    try {
+      return await this.deps.store.list(owner, {
+        first: Math.min(first, this.deps.options.maxPageSize),
+        after: args.after ?? null,
+        status: args.status ?? null,
+      });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw badUserInput([{ field: 'after', message: 'is not a cursor from this list' }]);
+      throw error;
+    }
+  }
+
+  logs(animation: Animation): Promise<AnimationLog[]> {
+    return this.deps.store.logs(animation.id);
+  }
+
+  statusHistory(animation: Animation): Promise<{ status: AnimationStatus; at: string }[]> {
+    return this.deps.store.statusHistory(animation.id);
+  }
+
+  /** Follows an animation live; throws NOT_FOUND before the first event when it is not the owner's. */
+  async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
+    if (!(await this.get(owner, id))) throw notFound();
+    return progressFeed(this.deps.store, this.deps.events, id);
+  }
+
+  async cancel(owner: string, id: string): Promise<Animation> {
+    const animation = await this.get(owner, id);
+    if (!animation) throw notFound();
+    if (isTerminal(animation.status)) return animation;
+    // Still SUBMITTING: recorded as cancelled now; the submit cancels upstream once fal answers.
+    if (animation.requestId) {
+      let cancelled: boolean;
+      try {
+        cancelled = await this.deps.upstream.cancel(animation.requestId);
+      } catch (error) {
+        if (error instanceof UpstreamFailure) throw upstreamError('fal did not accept the cancellation.', error.status);
+        throw error;
+      }
+      // fal says it already finished: the watcher records how.
+      if (!cancelled) return (await this.deps.store.get(id)) ?? animation;
+    }
+    const recorded = await this.deps.recorder.record(id, { type: 'cancelled' });
+    return recorded?.animation ?? (await this.deps.store.get(id)) ?? animation;
+  }
+
+  /**
+   * Picks up after a restart: watches every in-flight animation again and resolves
+   * SUBMITTING rows fal never confirmed.
+   */
+  async resume(): Promise<void> {
+    for (const animation of await this.deps.store.listUnfinished()) {
+      if (animation.status === 'SUBMITTING') continue;
+      this.deps.watchers.watch(animation);
+    }
+    await this.failUnconfirmedSubmissions();
+  }
+
+  /**
+   * A SUBMITTING row older than the submit timeout means the gateway stopped between
+   * recording the animation and hearing back from fal. It is marked FAILED rather than
+   * submitted again, so nobody pays twice for one request.
+   */
+  async failUnconfirmedSubmissions(): Promise<number> {
+    const cutoff = this.now().getTime() - this.deps.options.submitTimeoutMs;
+    let failed = 0;
+    for (const animation of await this.deps.store.listUnfinished()) {
+      if (animation.status !== 'SUBMITTING' || Date.parse(animation.createdAt) > cutoff) continue;
+      const recorded = await this.deps.recorder.record(animation.id, {
+        type: 'failed',
+        error: {
+          code: 'SUBMIT_UNCONFIRMED',
+          message: 'The gateway stopped before fal confirmed the submission; it was not submitted again.',
+        },
+      });
+      if (recorded) failed++;
+    }
+    return failed;
+  }
+
+  private async submit(animation: Animation): Promise<Animation> {
+    const { upstream, recorder, logger, options } = this.deps;
+    try {
+      // The row exists before this call, so a crash here leaves a trace the start-up sweep resolves.
+      const { requestId, queuePosition } = await upstream.submit(animation, {
+        webhookUrl: options.falWebhookUrl,
+        signal: AbortSignal.timeout(options.submitTimeoutMs),
+      });
+      const recorded = await recorder.record(animation.id, { type: 'submitted', requestId, queuePosition });
+      if (recorded) {
+        this.deps.watchers.watch(recorded.animation);
+        logger.info({ animationId: animation.id, requestId }, 'submitted');
+        return recorded.animation;
+      }
+      // Cancelled (or timed out) while fal was answering: fal must not run it.
+      await upstream.cancel(requestId).catch((error: unknown) => {
+        logger.warn({ animationId: animation.id, err: error }, 'cancel after late submit failed');
+      });
+      return (await this.deps.store.get(animation.id)) ?? animation;
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure)) throw error;
+      await this.recordRefusal(animation, error);
+      if (error.status === 422 && error.fieldErrors.length > 0) throw badUserInput(error.fieldErrors);
+      throw upstreamError(`fal did not accept the animation (${error.status ?? 'unreachable'}).`, error.status);
+    }
+  }
+
+  private async recordRefusal(animation: Animation, error: UpstreamFailure): Promise<void> {
+    await this.deps.recorder.record(animation.id, {
+      type: 'failed',
+      error: { code: error.status === 422 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_ERROR', message: error.message },
+    });
+    // A refused request may be retried with the same key once fixed.
+    if (animation.idempotencyKey) await this.deps.store.releaseIdempotencyKey(animation.id);
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
+
+function validateIdempotencyKey(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw badUserInput([
+      { field: 'idempotencyKey', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },
+    ]);
+  }
+  return value;
+}

@@ -1,0 +1,81 @@
+/** The gateway's own view of an animation job; fal's wire shapes never leak past the fal adapter. */
+
+export const ANIMATION_STATUSES = [
+  'SUBMITTING',
+  'IN_QUEUE',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type AnimationStatus = (typeof ANIMATION_STATUSES)[number];
+
+export const RESOLUTIONS = ['480p', '720p'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+export interface AnimationLog {
+  /** 1-based position in the animation's log list. */
+  seq: number;
+  message: string;
+  level: string;
+  timestamp: string;
+}
+
+export interface VideoFile {
+  url: string;
+  contentType: string | null;
+  fileName: string | null;
+  fileSize: number | null;
+}
+
+export interface AnimationFailure {
+  code: string;
+  message: string;
+}
+
+/** What the caller asked for, validated and with defaults applied. */
+export interface AnimationInput {
+  prompt: string;
+  negativePrompt: string | null;
+  imageUrl: string;
+  videoUrl: string;
+  resolution: Resolution;
+  seed: number | null;
+  numInferenceSteps: number;
+  cfgScale: number;
+}
+
+export interface Animation extends AnimationInput {
+  id: string;
+  owner: string;
+  requestId: string | null;
+  status: AnimationStatus;
+  queuePosition: number | null;
+  progress: number | null;
+  /** Why fal cannot be reached right now, while the watcher keeps trying; null when healthy. */
+  upstreamError: string | null;
+  video: VideoFile | null;
+  error: AnimationFailure | null;
+  idempotencyKey: string | null;
+  inputHash: string;
+  /** Number of log lines recorded; the last one has this seq. */
+  logCount: number;
+  /** Incremented by every recorded change; events carry it so subscribers can skip what they have. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+/** One recorded change of an animation, as published to subscribers. */
+export interface AnimationChange {
+  animation: Animation;
+  /** The log lines this change added (seq > previous logCount). */
+  newLogs: AnimationLog[];
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<AnimationStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+export function isTerminal(status: AnimationStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}

@@ -1,0 +1,177 @@
+/**
+ * The animation state machine as pure functions. Every recorded change goes through
+ * `applyChange`, which keeps status monotonic: a late or repeated upstream report never
+ * moves an animation backwards, and nothing changes after a terminal status.
+ */
+import {
+  isTerminal,
+  type Animation,
+  type AnimationFailure,
+  type AnimationLog,
+  type AnimationStatus,
+  type VideoFile,
+} from './model.js';
+
+export interface LogLine {
+  message: string;
+  level: string;
+  timestamp: string;
+}
+
+export type Change =
+  | { type: 'submitted'; requestId: string; queuePosition: number | null }
+  | {
+      type: 'progressed';
+      status: 'IN_QUEUE' | 'IN_PROGRESS';
+      queuePosition: number | null;
+      logs: LogLine[];
+    }
+  | { type: 'completed'; video: VideoFile }
+  | { type: 'failed'; error: AnimationFailure }
+  | { type: 'cancelled' }
+  | { type: 'upstreamTrouble'; message: string | null };
+
+export interface AppliedChange {
+  next: Animation;
+  appended: AnimationLog[];
+}
+
+const RANK: Record<AnimationStatus, number> = {
+  SUBMITTING: 0,
+  IN_QUEUE: 1,
+  IN_PROGRESS: 2,
+  COMPLETED: 3,
+  FAILED: 3,
+  CANCELLED: 3,
+};
+
+/** Returns the animation after `change`, or null when the change alters nothing. */
+export function applyChange(current: Animation, change: Change, now: string): AppliedChange | null {
+  if (isTerminal(current.status)) return null;
+  const next: Animation = { ...current };
+  let appended: AnimationLog[] = [];
+
+  switch (change.type) {
+    case 'submitted':
+      if (current.requestId !== null) return null;
+      next.requestId = change.requestId;
+      advanceStatus(next, 'IN_QUEUE');
+      if (next.status === 'IN_QUEUE') next.queuePosition = change.queuePosition;
+      break;
+    case 'progressed':
+      advanceStatus(next, change.status);
+      if (next.status === 'IN_QUEUE' && change.status === 'IN_QUEUE') {
+        next.queuePosition = lowerPosition(current.queuePosition, change.queuePosition);
+      }
+      appended = appendLogs(next, change.logs);
+      next.upstreamError = null;
+      break;
+    case 'completed':
+      next.status = 'COMPLETED';
+      next.video = change.video;
+      next.progress = 1;
+      next.upstreamError = null;
+      break;
+    case 'failed':
+      next.status = 'FAILED';
+      next.error = change.error;
+      next.upstreamError = null;
+      break;
+    case 'cancelled':
+      next.status = 'CANCELLED';
+      next.upstreamError = null;
+      break;
+    case 'upstreamTrouble':
+      next.upstreamError = change.message;
+      if (change.message !== null) next.queuePosition = null;
+      break;
+  }
+
+  if (next.status !== 'IN_QUEUE') next.queuePosition = null;
+  if (isTerminal(next.status)) next.completedAt = now;
+  if (appended.length === 0 && sameState(current, next)) return null;
+  next.version = current.version + 1;
+  next.updatedAt = now;
+  return { next, appended };
+}
+
+function advanceStatus(animation: Animation, status: AnimationStatus): void {
+  if (RANK[status] > RANK[animation.status]) animation.status = status;
+}
+
+function lowerPosition(current: number | null, reported: number | null): number | null {
+  if (reported === null) return current;
+  if (current === null) return reported;
+  return Math.min(current, reported);
+}
+
+function appendLogs(animation: Animation, lines: LogLine[]): AnimationLog[] {
+  const appended = lines.map((line, i) => ({ ...line, seq: animation.logCount + i + 1 }));
+  animation.logCount += appended.length;
+  const reported = progressFromLogs(lines);
+  if (reported !== null) animation.progress = Math.max(animation.progress ?? 0, reported);
+  return appended;
+}
+
+function sameState(a: Animation, b: Animation): boolean {
+  return (
+    a.status === b.status &&
+    a.requestId === b.requestId &&
+    a.queuePosition === b.queuePosition &&
+    a.progress === b.progress &&
+    a.upstreamError === b.upstreamError &&
+    a.video === b.video &&
+    a.error === b.error
+  );
+}
+
+const STEP_PATTERNS = [/step\s+(\d+)\s*\/\s*(\d+)/i, /(\d+)\s*\/\s*(\d+)/];
+const PERCENT_PATTERN = /(\d{1,3}(?:\.\d+)?)\s*%/;
+
+/** How far sampling is (0..1) according to the latest line that says `step N/M`, `N/M` or `NN%`. */
+export function progressFromLogs(lines: readonly LogLine[]): number | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const fraction = progressFromLine(lines[i]!.message);
+    if (fraction !== null) return fraction;
+  }
+  return null;
+}
+
+function progressFromLine(message: string): number | null {
+  for (const pattern of STEP_PATTERNS) {
+    const match = pattern.exec(message);
+    if (match) {
+      const total = Number(match[2]);
+      if (total > 0) return clamp(Number(match[1]) / total);
+    }
+  }
+  const percent = PERCENT_PATTERN.exec(message);
+  return percent ? clamp(Number(percent[1]) / 100) : null;
+}
+
+function clamp(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+/**
+ * The lines of `incoming` not already in `known`. fal's status stream may send only the
+ * new lines in each event or every line so far, and polling always sends every line; so
+ * `incoming` is taken to continue `known` after the longest suffix of `known` it repeats.
+ */
+export function unseenLogs(known: readonly LogLine[], incoming: readonly LogLine[]): LogLine[] {
+  for (let overlap = Math.min(known.length, incoming.length); overlap > 0; overlap--) {
+    if (isSameRun(known, known.length - overlap, incoming, overlap)) return incoming.slice(overlap);
+  }
+  return incoming.slice();
+}
+
+function isSameRun(known: readonly LogLine[], from: number, incoming: readonly LogLine[], length: number): boolean {
+  for (let i = 0; i < length; i++) {
+    if (!sameLine(known[from + i]!, incoming[i]!)) return false;
+  }
+  return true;
+}
+
+function sameLine(a: LogLine, b: LogLine): boolean {
+  return a.timestamp === b.timestamp && a.message === b.message && a.level === b.level;
+}

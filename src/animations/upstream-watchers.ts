@@ -1,0 +1,147 @@
+import type { AnimationEvents } from '../ports/animation-events.js';
+import type { AnimationStore } from '../ports/animation-store.js';
+import { UpstreamFailure, type Upstream, type UpstreamOutcome, type UpstreamStatus } from '../ports/upstream.js';
+import { backoffDelay, pause } from './backoff.js';
+import { isTerminal, type Animation } from './model.js';
+import type { AnimationRecorder } from './recorder.js';
+import { unseenLogs, type Change, type LogLine } from './state.js';
+
+export interface WatcherTiming {
+  /** Delay between status polls while fal answers. @default 1000 */
+  pollIntervalMs: number;
+  /** Longest delay between attempts while fal fails. @default 30000 */
+  maxBackoffMs: number;
+  /** Result reads that may fail transiently before the animation is marked FAILED. @default 8 */
+  resultAttempts: number;
+}
+
+export interface WatcherLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Follows every in-flight animation upstream, exactly once per animation in this process,
+ * however many clients subscribe (none included). A watcher follows fal's status stream,
+ * falls back to polling with backoff when the stream fails or ends early, reads the
+ * result, and records each change; it stops when the animation is terminal.
+ */
+export class UpstreamWatchers {
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+
+  constructor(
+    private readonly deps: {
+      upstream: Upstream;
+      store: AnimationStore;
+      events: AnimationEvents;
+      recorder: AnimationRecorder;
+      timing: WatcherTiming;
+      logger: WatcherLogger;
+    },
+  ) {}
+
+  get count(): number {
+    return this.running.size;
+  }
+
+  /** Starts watching unless already watched; the animation must have a request id. */
+  watch(animation: Animation): void {
+    if (this.running.has(animation.id) || !animation.requestId || isTerminal(animation.status)) return;
+    const controller = new AbortController();
+    const stopOnTerminal = this.deps.events.subscribe(animation.id, (change) => {
+      if (isTerminal(change.animation.status)) controller.abort();
+    });
+    const done = this.follow(animation.id, animation.requestId, controller.signal)
+      .catch((error: unknown) => this.deps.logger.warn({ animationId: animation.id, err: error }, 'watcher stopped'))
+      .finally(() => {
+        stopOnTerminal();
+        this.running.delete(animation.id);
+      });
+    this.running.set(animation.id, { controller, done });
+  }
+
+  isWatching(animationId: string): boolean {
+    return this.running.has(animationId);
+  }
+
+  /** Stops every watcher and waits until they have let go. */
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const { controller } of all) controller.abort();
+    await Promise.all(all.map(({ done }) => done));
+  }
+
+  private async follow(id: string, requestId: string, signal: AbortSignal): Promise<void> {
+    const { upstream, store, timing } = this.deps;
+    const known: LogLine[] = await store.logs(id);
+    let finished = false;
+
+    const onStatus = async (status: UpstreamStatus) => {
+      const logs = unseenLogs(known, status.logs);
+      known.push(...logs);
+      if (status.status === 'COMPLETED') finished = true;
+      const state = status.status === 'IN_QUEUE' ? 'IN_QUEUE' : 'IN_PROGRESS';
+      await this.deps.recorder.record(id, { type: 'progressed', status: state, queuePosition: status.queuePosition, logs });
+    };
+
+    try {
+      await upstream.followStatus(requestId, onStatus, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      await this.noteTrouble(id, error);
+    }
+
+    for (let failures = 0; !finished && !signal.aborted; ) {
+      await pause(failures === 0 ? timing.pollIntervalMs : this.backoff(failures), signal);
+      if (signal.aborted) return;
+      try {
+        await onStatus(await upstream.status(requestId, signal));
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        await this.noteTrouble(id, error);
+      }
+    }
+    if (signal.aborted) return;
+
+    const outcome = await this.readResult(id, requestId, signal);
+    if (outcome && !signal.aborted) await this.deps.recorder.record(id, toChange(outcome));
+  }
+
+  private async readResult(id: string, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.upstream.result(requestId, signal);
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (!(error instanceof UpstreamFailure) || !error.transient || attempt >= this.deps.timing.resultAttempts) {
+          const message = error instanceof UpstreamFailure ? error.message : 'The result could not be read.';
+          return { kind: 'failed', code: 'UPSTREAM_FAILED', message };
+        }
+        await this.noteTrouble(id, error);
+        await pause(this.backoff(attempt), signal);
+      }
+    }
+  }
+
+  private backoff(failures: number): number {
+    return backoffDelay(failures, this.deps.timing.pollIntervalMs, this.deps.timing.maxBackoffMs);
+  }
+
+  private async noteTrouble(id: string, error: unknown): Promise<void> {
+    const message = error instanceof UpstreamFailure ? error.message : 'fal could not be reached.';
+    this.deps.logger.warn({ animationId: id, err: error }, 'upstream trouble');
+    await this.deps.recorder.record(id, { type: 'upstreamTrouble', message });
+  }
+}
+
+function toChange(outcome: UpstreamOutcome): Change {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { type: 'completed', video: outcome.video };
+    case 'failed':
+      return { type: 'failed', error: { code: outcome.code, message: outcome.message } };
+    case 'cancelled':
+      return { type: 'cancelled' };
+  }
+}

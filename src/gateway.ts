@@ -1,0 +1,94 @@
+import type { DestinationStream } from 'pino';
+import { AnimationService } from './animations/animation-service.js';
+import { AnimationRecorder } from './animations/recorder.js';
+import { UpstreamWatchers } from './animations/upstream-watchers.js';
+import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
+import { FalUpstream } from './adapters/fal/fal-upstream.js';
+import { openAnimationStore } from './adapters/store/open-store.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { startServer } from './server.js';
+import { startFalSimulator, type FalSimulator } from './simulator/index.js';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  logger: Logger;
+  /** The built-in simulator, when running in sandbox mode. */
+  simulator: FalSimulator | undefined;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  /** Where log lines go; stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+/** The composition root: picks the adapters the configuration asks for and starts serving. */
+export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const logger = createLogger(config.logLevel, overrides.logDestination);
+  const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700 }) : undefined;
+  const store = await openAnimationStore(config.store);
+  const events = new InProcessAnimationEvents();
+  const upstream = new FalUpstream({
+    credentials: simulator ? 'sandbox' : config.fal.key,
+    apiUrl: simulator?.url ?? config.fal.apiUrl,
+    endpoint: config.fal.endpoint,
+  });
+  const recorder = new AnimationRecorder(store, events);
+  const watchers = new UpstreamWatchers({
+    upstream,
+    store,
+    events,
+    recorder,
+    logger,
+    timing: { pollIntervalMs: config.pollIntervalMs, maxBackoffMs: config.maxBackoffMs, resultAttempts: 8 },
+  });
+  const animations = new AnimationService({
+    store,
+    events,
+    upstream,
+    recorder,
+    watchers,
+    logger,
+    options: {
+      submitTimeoutMs: config.submitTimeoutMs,
+      maxPageSize: 100,
+      falWebhookUrl: undefined,
+    },
+  });
+  await animations.resume();
+  const sweep = setInterval(() => {
+    animations.failUnconfirmedSubmissions().catch((err: unknown) => logger.error({ err }, 'submit sweep failed'));
+  }, Math.max(1_000, Math.floor(config.submitTimeoutMs / 2)));
+  sweep.unref();
+
+  const server = await startServer({
+    animations,
+    host: config.host,
+    port: config.port,
+    graphiql: config.graphiql,
+    isReady: () => store.ping(),
+  });
+  logger.info(
+    { url: `${server.url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind },
+    simulator
+      ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${server.url}/graphql`
+      : `Serving GraphQL at ${server.url}/graphql`,
+  );
+
+  return {
+    url: server.url,
+    port: server.port,
+    logger,
+    simulator,
+    async stop() {
+      clearInterval(sweep);
+      await server.stop();
+      await watchers.stopAll();
+      await events.close();
+      await store.close();
+      await simulator?.stop();
+    },
+  };
+}

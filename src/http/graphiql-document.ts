@@ -1,0 +1,40 @@
+/** What GraphiQL opens with: create an animation, then watch it (paste its id into the variables). */
+export const GRAPHIQL_DEFAULT_DOCUMENT = `# 1. Run CreateAnimation. 2. Copy the returned id into the variables below
+#    as {"id": "..."} and run WatchAnimation to follow it live.
+
+mutation CreateAnimation {
+  createAnimation(
+    input: {
+      prompt: "a knight in shining armour dancing in a sunlit courtyard"
+      imageUrl: "https://example.com/knight.png"
+      videoUrl: "https://example.com/dance.mp4"
+    }
+  ) {
+    id
+    status
+    requestId
+  }
+}
+
+subscription WatchAnimation($id: ID!) {
+  animationProgress(id: $id) {
+    status
+    queuePosition
+    progress
+    newLogs {
+      timestamp
+      level
+      message
+    }
+    animation {
+      video {
+        url
+      }
+      error {
+        code
+        message
+      }
+    }
+  }
+}
+`;

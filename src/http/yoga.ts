@@ -1,0 +1,33 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { AnimationService } from '../animations/animation-service.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import { schema } from '../schema/index.js';
+import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
+import { maskError } from './mask-error.js';
+
+export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+
+export interface YogaOptions {
+  animations: AnimationService;
+  graphiql: boolean;
+}
+
+/** GraphQL over HTTP and SSE at /graphql; the WebSocket binding reuses it through getEnveloped. */
+export function createGatewayYoga(options: YogaOptions): GatewayYoga {
+  return createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError },
+    graphiql: options.graphiql && {
+      title: 'uni-animate gateway',
+      defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
+      subscriptionsProtocol: 'WS',
+    },
+    context: (): GatewayContext => ({
+      owner: 'local',
+      animations: options.animations,
+    }),
+  });
+}

@@ -1,0 +1,75 @@
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus } from '../animations/model.js';
+import type { AppliedChange } from '../animations/state.js';
+
+export interface PageRequest {
+  /** Page size, already capped by the caller. */
+  first: number;
+  /** Opaque cursor from a previous page's `endCursor`. */
+  after: string | null;
+  status: AnimationStatus | null;
+}
+
+export interface Page {
+  items: { animation: Animation; cursor: string }[];
+  hasNextPage: boolean;
+}
+
+/** Thrown by `list` for a cursor it did not issue. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('Unknown cursor.');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export type NewAnimation = Omit<Animation, 'version' | 'logCount' | 'updatedAt'>;
+
+/**
+ * Durable record of animations, their log lines and status history.
+ * Implementations apply their migrations in `open()`; every method may throw on
+ * storage failure, which callers treat as an internal error.
+ */
+export interface AnimationStore {
+  /**
+   * Records a new animation. When `idempotencyKey` is set and the owner already has an
+   * animation with that key, nothing is written and the existing one is returned with
+   * `created: false`. Concurrent calls with the same key create exactly one row.
+   */
+  insert(animation: NewAnimation): Promise<{ animation: Animation; created: boolean }>;
+
+  /** The animation with this id, whoever owns it; undefined when there is none. */
+  get(id: string): Promise<Animation | undefined>;
+
+  /** The owner's animations, newest first. Throws InvalidCursorError for a foreign cursor. */
+  list(owner: string, page: PageRequest): Promise<Page>;
+
+  /** Log lines of an animation with seq greater than `afterSeq`, in order. */
+  logs(id: string, afterSeq?: number): Promise<AnimationLog[]>;
+
+  /**
+   * Atomically reads the animation, asks `decide` what it becomes, and writes the result
+   * (row, appended log lines, status history) unless `decide` returns null. Returns the
+   * recorded change, or null when nothing was written or the animation does not exist.
+   */
+  update(id: string, decide: (current: Animation) => AppliedChange | null): Promise<AnimationChange | null>;
+
+  /** Forgets an animation's idempotency key, so the owner may use it again. */
+  releaseIdempotencyKey(id: string): Promise<void>;
+
+  /** Every animation not in a terminal status, oldest first. */
+  listUnfinished(): Promise<Animation[]>;
+
+  /** Number of the owner's animations not in a terminal status. */
+  countUnfinished(owner: string): Promise<number>;
+
+  /** Number of the owner's animations created at or after `since` (ISO-8601). */
+  countCreatedSince(owner: string, since: string): Promise<number>;
+
+  /** Status history: each status the animation entered, with when. */
+  statusHistory(id: string): Promise<{ status: AnimationStatus; at: string }[]>;
+
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import type { AnimationInput, VideoFile } from '../animations/model.js';
+import type { LogLine } from '../animations/state.js';
+
+/** One status report from the model provider's queue. */
+export interface UpstreamStatus {
+  status: 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
+  queuePosition: number | null;
+  /** Log lines the report carries: only new ones or every one so far, depending on the source. */
+  logs: LogLine[];
+}
+
+/** How a finished request turned out, read from its result. */
+export type UpstreamOutcome =
+  | { kind: 'succeeded'; video: VideoFile }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'cancelled' };
+
+/**
+ * A refusal or failure from the provider. `transient` errors (rate limits, 5xx the
+ * provider retries, network trouble) are worth trying again later; the others are final.
+ */
+export class UpstreamFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly transient: boolean,
+    /** Field-level messages from a validation refusal (422). */
+    readonly fieldErrors: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'UpstreamFailure';
+  }
+}
+
+export interface SubmitOptions {
+  /** Where the provider should POST when the request finishes. */
+  webhookUrl?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The model provider's queue. Every method throws `UpstreamFailure` for provider
+ * refusals and unreachability; implementations do their own bounded retries first.
+ */
+export interface Upstream {
+  submit(input: AnimationInput, options?: SubmitOptions): Promise<{ requestId: string; queuePosition: number | null }>;
+  status(requestId: string, signal?: AbortSignal): Promise<UpstreamStatus>;
+  /**
+   * Follows the status stream, calling `onStatus` for each event. Resolves when the stream
+   * ends (with the last status seen, if any); rejects when it fails.
+   */
+  followStatus(
+    requestId: string,
+    onStatus: (status: UpstreamStatus) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<UpstreamStatus | undefined>;
+  /** Reads the result of a request the queue reports COMPLETED. */
+  result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome>;
+  /** Asks the provider to cancel. Resolves `false` when it says the request already finished. */
+  cancel(requestId: string): Promise<boolean>;
+  /** Stores a file with the provider and returns its URL. */
+  upload(file: Blob): Promise<string>;
+}

@@ -1,0 +1,7 @@
+import type { Animation } from '../animations/model.js';
+import type { GatewayContext } from './context.js';
+
+export const logs = (animation: Animation, _args: object, ctx: GatewayContext) => ctx.animations.logs(animation);
+
+export const statusHistory = (animation: Animation, _args: object, ctx: GatewayContext) =>
+  ctx.animations.statusHistory(animation);

@@ -1,0 +1,8 @@
+import type { AnimationService } from '../animations/animation-service.js';
+
+/** One context shape for HTTP, SSE and WebSocket operations, built fresh per operation. */
+export interface GatewayContext {
+  /** Who is calling; every read and write is scoped to this owner. */
+  owner: string;
+  animations: AnimationService;
+}

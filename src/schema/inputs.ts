@@ -1,0 +1,20 @@
+import { builder } from './builder.js';
+import { AnimationResolutionEnum } from './enums.js';
+
+export const CreateAnimationInput = builder.inputType('CreateAnimationInput', {
+  fields: (t) => ({
+    prompt: t.string({ required: true }),
+    negativePrompt: t.string({ description: "fal's default applies when omitted" }),
+    imageUrl: t.string({ description: 'https URL or data: URI of the reference image; give this or `image`' }),
+    image: t.field({ type: 'File' }),
+    videoUrl: t.string({ description: 'https URL or data: URI of the driving video; give this or `video`' }),
+    video: t.field({ type: 'File' }),
+    resolution: t.field({ type: AnimationResolutionEnum, description: 'default RESOLUTION_480P' }),
+    seed: t.int(),
+    numInferenceSteps: t.int({ description: 'default 30' }),
+    cfgScale: t.float({ description: 'default 1.5' }),
+    idempotencyKey: t.string({
+      description: 'the same key from the same owner returns the same animation and submits nothing new',
+    }),
+  }),
+});

@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallRecorder } from './calls.js';
+import type { FaultDice } from './faults.js';
+import type { JobQueue } from './jobs.js';
+import type { FileStore } from './storage.js';
+import type { CallKind, PlanFn, SimulatorFaults } from './types.js';
+
+/** Everything a route handler needs; one per running simulator. */
+export interface SimulatorContext {
+  readonly base: string;
+  readonly endpoint: string;
+  readonly stepMs: number;
+  readonly logMode: 'delta' | 'cumulative';
+  readonly keepAliveMs: number;
+  readonly queue: JobQueue;
+  readonly files: FileStore;
+  readonly calls: CallRecorder;
+  readonly faults: SimulatorFaults;
+  readonly dice: FaultDice;
+  readonly resultClip: Buffer;
+  planFn: PlanFn | undefined;
+}
+
+export interface RouteRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  body: Buffer;
+}
+
+export interface Route {
+  methods: readonly string[];
+  /** Counted in SimulatorCalls when set. */
+  call?: { kind: CallKind; requestId?: string };
+  /** Queue calls are subject to faults.latencyMs. */
+  queueCall: boolean;
+  handle(request: RouteRequest): void;
+}

@@ -1,0 +1,29 @@
+import type { JobPlan } from './types.js';
+
+export interface ResolvedPlan {
+  steps: number;
+  stepMs: number;
+  fail: { status: number; body: unknown } | undefined;
+  pauseAtStep: number | undefined;
+}
+
+const DEFAULT_STEPS = 30;
+const MAX_STEPS = 100;
+
+/** The `[fail]` prompt tag lets a manual demo show a failed job without writing a plan. */
+const MAGIC_FAILURE = {
+  status: 500,
+  body: { detail: 'Simulated runner failure', error_type: 'runner_server_error' },
+};
+
+/** Each field the custom plan leaves out takes its default. */
+export function resolvePlan(input: Record<string, unknown>, custom: JobPlan | undefined, defaultStepMs: number): ResolvedPlan {
+  const requested = custom?.steps ?? (typeof input.num_inference_steps === 'number' ? input.num_inference_steps : DEFAULT_STEPS);
+  const prompt = typeof input.prompt === 'string' ? input.prompt : '';
+  return {
+    steps: Math.max(0, Math.min(MAX_STEPS, Math.floor(requested))),
+    stepMs: custom?.stepMs ?? defaultStepMs,
+    fail: custom?.fail ?? (prompt.includes('[fail]') ? MAGIC_FAILURE : undefined),
+    pauseAtStep: custom?.pauseAtStep,
+  };
+}

@@ -1,0 +1,35 @@
+import type { Job } from './jobs.js';
+import type { LogEntry } from './types.js';
+
+export interface RequestUrls {
+  response_url: string;
+  status_url: string;
+  cancel_url: string;
+}
+
+export function requestUrls(base: string, endpoint: string, requestId: string): RequestUrls {
+  const responseUrl = `${base}/${endpoint}/requests/${requestId}`;
+  return { response_url: responseUrl, status_url: `${responseUrl}/status`, cancel_url: `${responseUrl}/cancel` };
+}
+
+/** The body of a polled status answer and of each status-stream event. */
+export function statusBody(
+  job: Job,
+  queuePosition: number | undefined,
+  logs: LogEntry[] | null,
+  urls: RequestUrls,
+): Record<string, unknown> {
+  return {
+    status: job.status,
+    request_id: job.requestId,
+    ...(job.status === 'IN_QUEUE' ? { queue_position: queuePosition } : {}),
+    logs,
+    ...(job.status === 'COMPLETED' ? { metrics: { inference_time: inferenceSeconds(job) } } : {}),
+    ...urls,
+  };
+}
+
+function inferenceSeconds(job: Job): number {
+  if (job.startedAt === undefined || job.completedAt === undefined) return 0;
+  return (job.completedAt - job.startedAt) / 1000;
+}

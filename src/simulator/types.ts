@@ -1,0 +1,148 @@
+export interface SimulatorOptions {
+  /** Interface to listen on. Default '127.0.0.1'. */
+  host?: string;
+  /** Port to listen on. Default 0 (ephemeral). */
+  port?: number;
+  /** owner/alias served. Default 'fal-ai/uni-animate'. */
+  endpoint?: string;
+  /** Time per inference step. Default 100. */
+  stepMs?: number;
+  /** Time for the queue to move one position / a job to start. Default 300. */
+  queueTickMs?: number;
+  /** Runners working at once. Default 1; other jobs wait IN_QUEUE. */
+  concurrency?: number;
+  /**
+   * What each status-stream event's `logs` holds: only the lines new since the previous event
+   * on that stream ('delta'), or all so far ('cumulative'). Default 'delta'.
+   * Polled status always returns all logs so far.
+   */
+  logMode?: 'delta' | 'cumulative';
+  /** Period of the SSE keep-alive comment. Default 15000. */
+  keepAliveMs?: number;
+  /** Seed of the fault PRNG. Default 1. */
+  seed?: number;
+}
+
+export interface JobPlan {
+  /** Inference steps to log. Default input.num_inference_steps ?? 30, capped to 100. */
+  steps?: number;
+  /** The job ends COMPLETED but GET result answers this status and JSON body. */
+  fail?: { status: number; body: unknown };
+  /** The job stops advancing after logging this step, until `resume(requestId)`. */
+  pauseAtStep?: number;
+  /** Time per step for this job. */
+  stepMs?: number;
+}
+
+export type PlanFn = (input: Record<string, unknown>) => JobPlan | undefined;
+
+export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
+
+export interface LogEntry {
+  message: string;
+  level: 'INFO';
+  source: 'USER';
+  timestamp: string;
+}
+
+export interface JobSnapshot {
+  requestId: string;
+  status: JobStatus;
+  /** Jobs ahead of this one among the waiting ones (0-indexed); undefined unless IN_QUEUE. */
+  queuePosition: number | undefined;
+  input: Record<string, unknown>;
+  /** Inference steps this job logs. */
+  steps: number;
+  /** Last step logged (0 before the first). */
+  step: number;
+  stepMs: number;
+  fail: { status: number; body: unknown } | undefined;
+  pauseAtStep: number | undefined;
+  paused: boolean;
+  cancelled: boolean;
+  logs: LogEntry[];
+  seed: number;
+  webhookUrl: string | undefined;
+  /** The x-fal-* headers of the submit request. */
+  falHeaders: Record<string, string>;
+  submittedAt: number;
+  startedAt: number | undefined;
+  completedAt: number | undefined;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased names; repeated headers joined with ', '. */
+  headers: Record<string, string>;
+  /** The body as UTF-8 text, cut to its first 64 KiB. */
+  body: string;
+  bodyBytes: number;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+export interface RequestCallCounts {
+  status: number;
+  stream: number;
+  result: number;
+  cancel: number;
+}
+
+export type CallKind = 'submit' | 'storageInitiate' | 'storagePut' | keyof RequestCallCounts;
+
+export interface SimulatorCalls {
+  readonly submit: number;
+  readonly status: number;
+  /** Status-stream opens. */
+  readonly stream: number;
+  readonly result: number;
+  readonly cancel: number;
+  /** Single and multipart initiates. */
+  readonly storageInitiate: number;
+  /** Single uploads and multipart part uploads. */
+  readonly storagePut: number;
+  byRequest(requestId: string): RequestCallCounts;
+  /** Every request received, oldest first (the latest 10,000). */
+  readonly requests: readonly RecordedRequest[];
+  reset(): void;
+}
+
+export interface SimulatorFaults {
+  /** Each submit shifts one status and answers it instead of accepting. */
+  submit: number[];
+  /** Probability (0..1) that such a call answers 503; for `stream` half of those drop the socket mid-way. */
+  rate: { status?: number; stream?: number; result?: number };
+  /** Delay before answering every queue call. */
+  latencyMs: number;
+  /** The status stream ends cleanly after its first event, without COMPLETED. */
+  streamEndsEarly: boolean;
+  /** When set, cancel answers this status. */
+  cancel: number | undefined;
+}
+
+export interface StoredFile {
+  bytes: Buffer;
+  contentType: string;
+}
+
+export interface FalSimulator {
+  /** Base URL, e.g. 'http://127.0.0.1:PORT': the FAL_API_URL to use. */
+  readonly url: string;
+  readonly calls: SimulatorCalls;
+  /** Mutable at any time. */
+  readonly faults: SimulatorFaults;
+  /** Decides each new job's plan at submit; undefined restores the default plan. */
+  plan(fn: PlanFn | undefined): void;
+  job(requestId: string): JobSnapshot | undefined;
+  jobs(): JobSnapshot[];
+  /** Releases a job paused by JobPlan.pauseAtStep. */
+  resume(requestId: string): void;
+  /** Resolves once predicate() is true, checked now and after every state change; rejects after timeoutMs (default 10000). */
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** The bytes behind a file URL the simulator issued (uploads and result clips). */
+  storedFile(url: string): StoredFile | undefined;
+  /** Closes every socket (open status streams included) and timer. */
+  stop(): Promise<void>;
+}

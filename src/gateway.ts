@@ -35,7 +35,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
   });
-  const recorder = new AnimationRecorder(store, events);
+  const recorder = new AnimationRecorder(store, events, logger);
   const watchers = new UpstreamWatchers({
     upstream,
     store,
@@ -68,6 +68,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     host: config.host,
     port: config.port,
     graphiql: config.graphiql,
+    logger,
     isReady: () => store.ping(),
   });
   logger.info(

@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import type { AnimationService } from './animations/animation-service.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
+import type { Logger } from './logger.js';
 
 export interface ServerDeps {
   animations: AnimationService;
   host: string;
   port: number;
   graphiql: boolean;
+  logger: Logger;
   /** True when the gateway can serve: database reachable, upstream configured. */
   isReady: () => Promise<boolean>;
 }
@@ -22,7 +24,7 @@ export interface RunningServer {
 
 /** One HTTP server: GraphQL over HTTP/SSE and GraphiQL, graphql-ws, health and readiness. */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
-  const yoga = createGatewayYoga({ animations: deps.animations, graphiql: deps.graphiql });
+  const yoga = createGatewayYoga({ animations: deps.animations, graphiql: deps.graphiql, logger: deps.logger });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return sendStatus(res, 200, 'ok');

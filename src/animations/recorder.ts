@@ -1,13 +1,19 @@
 import type { AnimationStore } from '../ports/animation-store.js';
 import type { AnimationEvents } from '../ports/animation-events.js';
-import type { AnimationChange } from './model.js';
+import { isTerminal, type AnimationChange } from './model.js';
 import { applyChange, type Change } from './state.js';
 
 /** The one way a change reaches the store and subscribers: recorded first, then published. */
+export interface RecorderLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
 export class AnimationRecorder {
   constructor(
     private readonly store: AnimationStore,
     private readonly events: AnimationEvents,
+    private readonly logger: RecorderLogger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -16,7 +22,12 @@ export class AnimationRecorder {
     const recorded = await this.store.update(animationId, (current) =>
       applyChange(current, change, this.now().toISOString()),
     );
-    if (recorded) this.events.publish(recorded);
+    if (!recorded) return null;
+    const { animation, newLogs } = recorded;
+    const fields = { animationId: animationId, version: animation.version, status: animation.status, newLogs: newLogs.length };
+    if (isTerminal(animation.status)) this.logger.info({ ...fields, error: animation.error?.code }, 'animation finished');
+    else this.logger.debug(fields, `recorded ${change.type}`);
+    this.events.publish(recorded);
     return recorded;
   }
 }

@@ -16,6 +16,7 @@ export interface WatcherTiming {
 }
 
 export interface WatcherLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
@@ -83,12 +84,14 @@ export class UpstreamWatchers {
       await this.deps.recorder.record(id, { type: 'progressed', status: state, queuePosition: status.queuePosition, logs });
     };
 
+    this.deps.logger.debug({ animationId: id, requestId }, 'following the status stream');
     try {
       await upstream.followStatus(requestId, onStatus, signal);
     } catch (error) {
       if (signal.aborted) return;
       await this.noteTrouble(id, error);
     }
+    if (!finished && !signal.aborted) this.deps.logger.debug({ animationId: id, requestId }, 'polling status');
 
     for (let failures = 0; !finished && !signal.aborted; ) {
       await pause(failures === 0 ? timing.pollIntervalMs : this.backoff(failures), signal);

@@ -1,5 +1,5 @@
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { GatewayError } from '../animations/errors.js';
 
 /**
@@ -7,13 +7,29 @@ import { GatewayError } from '../animations/errors.js';
  * else as yoga does (a generic message and INTERNAL_SERVER_ERROR, no internals).
  */
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
+  // Duck-typed rather than `instanceof GraphQLError`: graphql may be loaded twice (CJS and ESM).
+  const located = error as Partial<GraphQLError> | undefined;
+  const original = located?.originalError ?? error;
   if (original instanceof GatewayError) {
     return createGraphQLError(original.message, {
-      nodes: error instanceof GraphQLError ? error.nodes : undefined,
-      path: error instanceof GraphQLError ? error.path : undefined,
+      nodes: located?.nodes,
+      path: located?.path,
       extensions: { code: original.code, ...original.details },
     });
   }
+  if (located && isVariableCoercionError(located)) {
+    return createGraphQLError(located.message!, { nodes: located.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+  }
   return yogaMaskError(error, message, isDev);
+}
+
+/** graphql-js reports variables of the wrong type without a code; they are bad user input. */
+function isVariableCoercionError(error: Partial<GraphQLError>): boolean {
+  const cause = error.originalError;
+  return (
+    (cause === undefined || cause === null || cause.name === 'GraphQLError') &&
+    error.extensions?.code === undefined &&
+    typeof error.message === 'string' &&
+    error.message.startsWith('Variable "$')
+  );
 }

@@ -3,13 +3,16 @@ import type { AnimationService } from '../animations/animation-service.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
+import type { Logger } from '../logger.js';
 import { maskError } from './mask-error.js';
+import { useOperationLogging } from './operation-logging.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
 export interface YogaOptions {
   animations: AnimationService;
   graphiql: boolean;
+  logger: Logger;
 }
 
 /** GraphQL over HTTP and SSE at /graphql; the WebSocket binding reuses it through getEnveloped. */
@@ -20,6 +23,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError },
+    plugins: [useOperationLogging(options.logger)],
     graphiql: options.graphiql && {
       title: 'uni-animate gateway',
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,

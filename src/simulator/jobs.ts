@@ -107,9 +107,12 @@ export class JobQueue {
     return wasQueued ? 'OK' : 'CANCELLATION_REQUESTED';
   }
 
+  /** Releases a paused job; called before the job reaches its pause, it cancels that pause. */
   resume(requestId: string): void {
     const job = this.jobsById.get(requestId);
-    if (!job?.paused || this.stopped) return;
+    if (!job || this.stopped) return;
+    job.pendingPause = undefined;
+    if (!job.paused) return;
     job.paused = false;
     job.timer = setTimeout(() => this.advance(job), job.plan.stepMs);
     this.emit(job);
@@ -120,7 +123,7 @@ export class JobQueue {
       requestId: job.requestId,
       status: job.status,
       queuePosition: this.queuePosition(job),
-      input: job.input,
+      input: structuredClone(job.input),
       steps: job.plan.steps,
       step: job.step,
       stepMs: job.plan.stepMs,
@@ -171,7 +174,7 @@ export class JobQueue {
     job.startedAt = Date.now();
     this.running.add(job);
     this.log(job, 'Loading models');
-    this.continue(job);
+    this.proceed(job);
   }
 
   private advance(job: Job): void {
@@ -186,10 +189,10 @@ export class JobQueue {
       this.complete(job);
       return;
     }
-    this.continue(job);
+    this.proceed(job);
   }
 
-  private continue(job: Job): void {
+  private proceed(job: Job): void {
     if (!job.encoded && job.pendingPause === job.step) {
       job.pendingPause = undefined;
       job.paused = true;

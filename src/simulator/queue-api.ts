@@ -55,12 +55,12 @@ function submit(ctx: SimulatorContext, { req, res, url, body }: RouteRequest): v
     sendJson(res, 422, { detail: [{ loc: ['body'], msg: 'Invalid JSON', type: 'value_error.jsondecode' }] });
     return;
   }
-  const errors = validateInput(parsed.value ?? {});
-  if (errors.length > 0) {
-    sendJson(res, 422, { detail: errors });
+  const validation = validateInput(parsed.value ?? {});
+  if (!validation.ok) {
+    sendJson(res, 422, { detail: validation.errors });
     return;
   }
-  const input = (parsed.value ?? {}) as Record<string, unknown>;
+  const { input } = validation;
   const job = ctx.queue.submit(input, resolvePlan(input, ctx.planFn?.(input), ctx.stepMs), {
     webhookUrl: url.searchParams.get('fal_webhook') ?? undefined,
     falHeaders: falHeadersOf(req.headers),

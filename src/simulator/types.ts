@@ -112,7 +112,10 @@ export interface SimulatorCalls {
 export interface SimulatorFaults {
   /** Each submit shifts one status and answers it instead of accepting. */
   submit: number[];
-  /** Probability (0..1) that such a call answers 503; for `stream` half of those drop the socket mid-way. */
+  /**
+   * Probability (0..1) that such a call answers 503. For `stream`, half of those faults accept the
+   * stream instead and destroy the socket when the event after the first is due.
+   */
   rate: { status?: number; stream?: number; result?: number };
   /** Delay before answering every queue call. */
   latencyMs: number;
@@ -137,7 +140,7 @@ export interface FalSimulator {
   plan(fn: PlanFn | undefined): void;
   job(requestId: string): JobSnapshot | undefined;
   jobs(): JobSnapshot[];
-  /** Releases a job paused by JobPlan.pauseAtStep. */
+  /** Releases a job paused by JobPlan.pauseAtStep; called before the job gets there, it cancels the pause. */
   resume(requestId: string): void;
   /** Resolves once predicate() is true, checked now and after every state change; rejects after timeoutMs (default 10000). */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;

@@ -62,14 +62,17 @@ const FIELDS: { name: string; required: boolean; check: Check }[] = [
   { name: 'seed', required: false, check: integerIn(0, Number.MAX_SAFE_INTEGER) },
 ];
 
+export type Validation = { ok: true; input: Record<string, unknown> } | { ok: false; errors: FieldError[] };
+
 /** Validates a uni-animate input the way fal's pydantic models report it: every field error at once. */
-export function validateInput(input: unknown): FieldError[] {
+export function validateInput(input: unknown): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }];
+    return { ok: false, errors: [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }] };
   }
+  const fields = input as Record<string, unknown>;
   const errors: FieldError[] = [];
   for (const { name, required, check } of FIELDS) {
-    const value = (input as Record<string, unknown>)[name];
+    const value = fields[name];
     if (value === undefined || value === null) {
       if (required) errors.push({ loc: ['body', name], msg: 'field required', type: 'value_error.missing' });
       continue;
@@ -77,5 +80,5 @@ export function validateInput(input: unknown): FieldError[] {
     const error = check(value);
     if (error) errors.push({ loc: ['body', name], ...error });
   }
-  return errors;
+  return errors.length === 0 ? { ok: true, input: fields } : { ok: false, errors };
 }

@@ -8,6 +8,16 @@ export const ENDPOINT = 'fal-ai/uni-animate';
 /** Fast timings: a job takes tens of milliseconds, not seconds. */
 export const FAST = { stepMs: 5, queueTickMs: 10 } as const;
 
+/** Every log line of a job with VALID_INPUT's 4 steps, in order. */
+export const ALL_LOGS_4_STEPS = [
+  'Loading models',
+  'Sampling step 1/4',
+  'Sampling step 2/4',
+  'Sampling step 3/4',
+  'Sampling step 4/4',
+  'Encoding video',
+];
+
 export const VALID_INPUT = {
   prompt: 'a person dancing',
   image_url: 'https://example.com/character.png',
@@ -20,6 +30,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Fa
   const sim = await startFalSimulator({ ...FAST, ...options });
   onTestFinished(() => sim.stop());
   return sim;
+}
+
+/** Jobs whose prompt says `pause@N` pause after step N, holding their runner until resumed. */
+export function pauseOnPrompt(sim: FalSimulator): void {
+  sim.plan((input) => {
+    const match = /pause@(\d+)/.exec(String(input.prompt));
+    return match ? { pauseAtStep: Number(match[1]) } : undefined;
+  });
 }
 
 export function fixture(name: string): Buffer {

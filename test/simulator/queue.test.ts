@@ -1,24 +1,17 @@
 import { ApiError, ValidationError, type QueueStatus } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
-import { clientFor, ENDPOINT, resultClipBytes, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
-
-const ALL_LOGS_4_STEPS = [
-  'Loading models',
-  'Sampling step 1/4',
-  'Sampling step 2/4',
-  'Sampling step 3/4',
-  'Sampling step 4/4',
-  'Encoding video',
-];
-
-/** Jobs whose prompt names a step pause there, holding their runner until resumed. */
-function pauseOnPrompt(sim: FalSimulator): void {
-  sim.plan((input) => {
-    const match = /pause@(\d+)/.exec(String(input.prompt));
-    return match ? { pauseAtStep: Number(match[1]) } : undefined;
-  });
-}
+import {
+  ALL_LOGS_4_STEPS,
+  clientFor,
+  ENDPOINT,
+  pauseOnPrompt,
+  resultClipBytes,
+  settle,
+  startSimulator,
+  statusUrl,
+  submit,
+  VALID_INPUT,
+} from './helpers.js';
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, init);
@@ -144,6 +137,19 @@ describe('fal queue simulator: submit, status, result', () => {
     sim.resume(a);
     sim.resume(b);
     await sim.waitFor(() => sim.jobs().every((job) => job.status === 'COMPLETED'));
+  });
+
+  it('cancels an upcoming pause when resume() comes first', async () => {
+    const sim = await startSimulator();
+    pauseOnPrompt(sim);
+    const fal = clientFor(sim);
+    const blocker = await submit(fal, { ...VALID_INPUT, prompt: 'pause@0' });
+    const early = await submit(fal, { ...VALID_INPUT, prompt: 'pause@2' });
+    await sim.waitFor(() => sim.job(blocker)?.paused === true);
+    sim.resume(early);
+    sim.resume(blocker);
+    await sim.waitFor(() => sim.job(early)?.status === 'COMPLETED');
+    expect(sim.job(early)?.logs.map((l) => l.message)).toEqual(ALL_LOGS_4_STEPS);
   });
 
   it('validates the input like fal, reporting every field error as a 422', async () => {

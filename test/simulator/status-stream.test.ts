@@ -1,23 +1,16 @@
 import type { FalClient, QueueStatus, RequestLog } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
-import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
-
-const ALL_LOGS_4_STEPS = [
-  'Loading models',
-  'Sampling step 1/4',
-  'Sampling step 2/4',
-  'Sampling step 3/4',
-  'Sampling step 4/4',
-  'Encoding video',
-];
-
-function pauseOnPrompt(sim: FalSimulator): void {
-  sim.plan((input) => {
-    const match = /pause@(\d+)/.exec(String(input.prompt));
-    return match ? { pauseAtStep: Number(match[1]) } : undefined;
-  });
-}
+import {
+  ALL_LOGS_4_STEPS,
+  clientFor,
+  ENDPOINT,
+  pauseOnPrompt,
+  settle,
+  startSimulator,
+  statusUrl,
+  submit,
+  VALID_INPUT,
+} from './helpers.js';
 
 /** Opens the status stream with the real client and collects its events (not the async iterator). */
 async function collect(fal: FalClient, requestId: string, logs: boolean) {

@@ -21,7 +21,7 @@ describe('fal storage simulator', () => {
     const sim = await startSimulator();
     const fal = clientFor(sim);
     const bytes = fixture('dancer.mp4');
-    const url = await fal.storage.upload(new Blob([bytes], { type: 'video/mp4' }));
+    const url = await fal.storage.upload(new Blob([new Uint8Array(bytes)], { type: 'video/mp4' }));
 
     expect(url.startsWith(`${sim.url}/files/`)).toBe(true);
     expect(sim.storedFile(url)).toEqual({ bytes, contentType: 'video/mp4' });
@@ -47,8 +47,8 @@ describe('fal storage simulator', () => {
     const mp4 = fixture('dancer.mp4');
     const requestId = await submit(fal, {
       prompt: 'dance',
-      image_url: new File([png], 'character.png', { type: 'image/png' }),
-      video_url: new Blob([mp4], { type: 'video/mp4' }),
+      image_url: new File([new Uint8Array(png)], 'character.png', { type: 'image/png' }),
+      video_url: new Blob([new Uint8Array(mp4)], { type: 'video/mp4' }),
     });
 
     const input = sim.job(requestId)?.input ?? {};
@@ -68,10 +68,11 @@ describe('fal storage simulator', () => {
     const { upload_url: uploadUrl, file_url: fileUrl } = (await initiated.json()) as { upload_url: string; file_url: string };
     const clip = resultClipBytes();
     const halves = [clip.subarray(0, 10_000), clip.subarray(10_000)];
+    const bodies = halves.map((half) => new Uint8Array(half));
 
     const parts = [];
     for (const partNumber of [2, 1]) {
-      const res = await fetch(`${uploadUrl}/${partNumber}`, { method: 'PUT', body: halves[partNumber - 1] });
+      const res = await fetch(`${uploadUrl}/${partNumber}`, { method: 'PUT', body: bodies[partNumber - 1] });
       expect(res.headers.get('content-type')).toBe('application/json');
       parts.push(await res.json());
     }

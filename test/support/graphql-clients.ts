@@ -89,7 +89,10 @@ export function subscribeSse<R, V>(
       },
     });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    const reader = response.body.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      parser.feed(decoder.decode(read.value, { stream: true }));
+    }
     if (!live.isComplete) live.complete();
   })().catch((error: unknown) => {
     if (!controller.signal.aborted) live.error(error);

@@ -27,7 +27,7 @@ export interface GatewayOverrides {
 /** The composition root: picks the adapters the configuration asks for and starts serving. */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
-  const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700 }) : undefined;
+  const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
   const store = await openAnimationStore(config.store);
   const events = new InProcessAnimationEvents();
   const upstream = new FalUpstream({

@@ -1,4 +1,5 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { AnimationService } from '../animations/animation-service.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
@@ -17,6 +18,7 @@ export interface YogaOptions {
 
 /** GraphQL over HTTP and SSE at /graphql; the WebSocket binding reuses it through getEnveloped. */
 export function createGatewayYoga(options: YogaOptions): GatewayYoga {
+  let graphiqlPage: string | undefined;
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -24,6 +26,8 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     logging: false,
     maskedErrors: { maskError },
     plugins: [useOperationLogging(options.logger)],
+    // GraphiQL with its assets bundled (no CDN, so it works offline); the ~9 MB page is rendered once.
+    renderGraphiQL: (graphiqlOptions?: GraphiQLOptions) => (graphiqlPage ??= renderGraphiQL(graphiqlOptions)),
     graphiql: options.graphiql && {
       title: 'uni-animate gateway',
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
@@ -35,3 +39,4 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     }),
   });
 }
+

@@ -43,6 +43,7 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
   const queue = new JobQueue({
     queueTickMs: options.queueTickMs ?? 300,
     concurrency: options.concurrency ?? 1,
+    queueAhead: options.queueAhead ?? 0,
     onChange: notify,
   });
   const ctx: SimulatorContext = {

@@ -12,6 +12,8 @@ export interface Job {
   readonly submittedAt: number;
   readonly logs: LogEntry[];
   status: JobStatus;
+  /** Other customers' jobs still ahead of this one (simulated; they drain one per tick). */
+  ahead: number;
   step: number;
   encoded: boolean;
   paused: boolean;
@@ -28,6 +30,8 @@ export type CancelOutcome = 'OK' | 'CANCELLATION_REQUESTED' | 'ALREADY_COMPLETED
 export interface JobQueueOptions {
   queueTickMs: number;
   concurrency: number;
+  /** Other customers' jobs every new job finds ahead of it. */
+  queueAhead: number;
   /** Called after every change of any job. */
   onChange: () => void;
 }
@@ -61,6 +65,7 @@ export class JobQueue {
       submittedAt: Date.now(),
       logs: [],
       status: 'IN_QUEUE',
+      ahead: this.options.queueAhead,
       step: 0,
       encoded: false,
       paused: false,
@@ -87,7 +92,7 @@ export class JobQueue {
   }
 
   queuePosition(job: Job): number | undefined {
-    return job.status === 'IN_QUEUE' ? this.waiting.indexOf(job) : undefined;
+    return job.status === 'IN_QUEUE' ? this.waiting.indexOf(job) + job.ahead : undefined;
   }
 
   subscribe(job: Job, listener: () => void): () => void {
@@ -149,14 +154,23 @@ export class JobQueue {
 
   private schedule(): void {
     if (this.tickTimer || this.stopped) return;
-    if (this.waiting.length === 0 || this.running.size >= this.options.concurrency) return;
+    const draining = this.waiting.some((job) => job.ahead > 0);
+    if (this.waiting.length === 0 || (!draining && this.running.size >= this.options.concurrency)) return;
     this.tickTimer = setTimeout(() => this.tick(), this.options.queueTickMs);
   }
 
   private tick(): void {
     this.tickTimer = undefined;
+    for (const job of this.waiting) {
+      if (job.ahead === 0) continue;
+      job.ahead -= 1;
+      this.emit(job);
+    }
     const head = this.waiting[0];
-    if (!head || this.running.size >= this.options.concurrency) return;
+    if (!head || head.ahead > 0 || this.running.size >= this.options.concurrency) {
+      this.schedule();
+      return;
+    }
     // The head may have joined after this tick was armed (its predecessor was cancelled).
     const remaining = head.submittedAt + this.options.queueTickMs - Date.now();
     if (remaining > 0) {

@@ -3,7 +3,7 @@ import type { JobPlan } from './types.js';
 export interface ResolvedPlan {
   steps: number;
   stepMs: number;
-  fail: { status: number; body: unknown } | undefined;
+  fail: { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   pauseAtStep: number | undefined;
 }
 

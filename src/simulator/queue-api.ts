@@ -124,7 +124,7 @@ function result(ctx: SimulatorContext, requestId: string, { res }: RouteRequest)
   } else if (job.cancelled) {
     sendJson(res, 499, { detail: 'Request was cancelled', error_type: 'client_cancelled' }, headers);
   } else if (job.plan.fail) {
-    sendJson(res, job.plan.fail.status, job.plan.fail.body, headers);
+    sendJson(res, job.plan.fail.status, job.plan.fail.body, { ...headers, ...job.plan.fail.headers });
   } else {
     sendJson(
       res,

@@ -11,6 +11,8 @@ export interface SimulatorOptions {
   queueTickMs?: number;
   /** Runners working at once. Default 1; other jobs wait IN_QUEUE. */
   concurrency?: number;
+  /** Other customers' jobs each new job finds ahead of it in the queue, draining one per queueTickMs. Default 0. */
+  queueAhead?: number;
   /**
    * What each status-stream event's `logs` holds: only the lines new since the previous event
    * on that stream ('delta'), or all so far ('cumulative'). Default 'delta'.
@@ -27,7 +29,7 @@ export interface JobPlan {
   /** Inference steps to log. Default input.num_inference_steps ?? 30, capped to 100. */
   steps?: number;
   /** The job ends COMPLETED but GET result answers this status and JSON body. */
-  fail?: { status: number; body: unknown };
+  fail?: { status: number; body: unknown; headers?: Record<string, string> };
   /** The job stops advancing after logging this step, until `resume(requestId)`. */
   pauseAtStep?: number;
   /** Time per step for this job. */
@@ -56,7 +58,7 @@ export interface JobSnapshot {
   /** Last step logged (0 before the first). */
   step: number;
   stepMs: number;
-  fail: { status: number; body: unknown } | undefined;
+  fail: { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   pauseAtStep: number | undefined;
   paused: boolean;
   cancelled: boolean;

@@ -17,9 +17,13 @@ const nonEmptyString: Check = (v) => {
   return v.length > 0 ? undefined : { msg: 'ensure this value has at least 1 characters', type: 'value_error.any_str.min_length' };
 };
 
+/** Like fal, which downloads inputs while validating: a host under `.invalid` (RFC 2606) can never be fetched. */
+const UNREACHABLE = { msg: 'Could not download the file from the given URL', type: 'value_error.file_download' };
+
 const fileUrl: Check = (v) => {
   if (typeof v !== 'string') return STR_EXPECTED;
-  return isFileUrl(v) ? undefined : { msg: 'invalid or missing URL scheme', type: 'value_error.url.scheme' };
+  if (!isFileUrl(v)) return { msg: 'invalid or missing URL scheme', type: 'value_error.url.scheme' };
+  return /^https?:$/.test(new URL(v).protocol) && new URL(v).hostname.endsWith('.invalid') ? UNREACHABLE : undefined;
 };
 
 const resolution: Check = (v) =>

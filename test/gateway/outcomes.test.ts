@@ -50,7 +50,13 @@ describe('how an animation ends', () => {
 
   it('is FAILED as TIMED_OUT when fal reports a timeout', async () => {
     const simulator = await startSimulator();
-    simulator.plan(() => ({ fail: { status: 504, body: { detail: 'Request timed out', error_type: 'request_timeout' } } }));
+    simulator.plan(() => ({
+      fail: {
+        status: 504,
+        body: { detail: 'No runner started in time', error_type: 'startup_timeout' },
+        headers: { 'x-fal-request-timeout-type': 'user' },
+      },
+    }));
     const gateway = await startTestGateway(simulator);
     const { last } = await createAndFollow(gateway);
     expect(last.animation.error?.code).toBe('TIMED_OUT');
@@ -111,6 +117,21 @@ describe('how an animation ends', () => {
 });
 
 describe('fal refusing a submit', () => {
+  it("turns fal's 422 into BAD_USER_INPUT with fal's field messages", async () => {
+    const simulator = await startSimulator();
+    const gateway = await startTestGateway(simulator);
+    const result = await graphqlHttp(gateway.url, CreateAnimationDocument, {
+      input: input({ videoUrl: 'https://files.invalid/dance.mp4' }),
+    });
+    const error = result.errors?.[0];
+    expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error?.extensions?.fields).toEqual([
+      { field: 'videoUrl', message: 'Could not download the file from the given URL' },
+    ]);
+    expect(error?.message).toBe('videoUrl: Could not download the file from the given URL');
+    expect(simulator.jobs()).toHaveLength(0);
+  });
+
   it('turns a refusal fal does not retry into UPSTREAM_ERROR with its status, recorded as FAILED', async () => {
     const simulator = await startSimulator();
     simulator.faults.submit = [401];

@@ -125,6 +125,29 @@ describe('fal queue simulator: submit, status, result', () => {
     expect(sim.jobs().map((job) => job.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 
+  it("puts other customers' jobs ahead of each new one when queueAhead is set, draining one per tick", async () => {
+    const sim = await startSimulator({ queueAhead: 3 });
+    const fal = clientFor(sim);
+    const requestId = await submit(fal);
+    const positions: number[] = [];
+    await sim.waitFor(() => {
+      const job = sim.job(requestId);
+      if (job?.queuePosition !== undefined && positions.at(-1) !== job.queuePosition) positions.push(job.queuePosition);
+      return job?.status === 'COMPLETED';
+    });
+    expect(positions).toEqual([3, 2, 1, 0]);
+  });
+
+  it('rejects at submit, like fal, an input file it cannot download', async () => {
+    const sim = await startSimulator();
+    const outcome = await settle(submit(clientFor(sim), { ...VALID_INPUT, video_url: 'https://files.invalid/dance.mp4' }));
+    const error = outcome.ok ? undefined : outcome.error;
+    expect((error as ValidationError).getFieldErrors('video_url')).toEqual([
+      { loc: ['body', 'video_url'], msg: 'Could not download the file from the given URL', type: 'value_error.file_download' },
+    ]);
+    expect(sim.jobs()).toHaveLength(0);
+  });
+
   it('runs up to `concurrency` jobs at once', async () => {
     const sim = await startSimulator({ concurrency: 2 });
     pauseOnPrompt(sim);

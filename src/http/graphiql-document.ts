@@ -1,11 +1,11 @@
 /** What GraphiQL opens with: create an animation, then watch it (paste its id into the variables). */
-export const GRAPHIQL_DEFAULT_DOCUMENT = `# 1. Run CreateAnimation. 2. Copy the returned id into the variables below
-#    as {"id": "..."} and run WatchAnimation to follow it live.
+export const GRAPHIQL_DEFAULT_DOCUMENT = `# Run CreateAnimation, put its id in Variables
+# as {"id": "..."}, then run WatchAnimation.
 
 mutation CreateAnimation {
   createAnimation(
     input: {
-      prompt: "a knight in shining armour dancing in a sunlit courtyard"
+      prompt: "a knight in shining armour dancing"
       imageUrl: "https://example.com/knight.png"
       videoUrl: "https://example.com/dance.mp4"
     }

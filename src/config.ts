@@ -37,6 +37,8 @@ const environment = z.object({
   POLL_INTERVAL_MS: intFrom(1_000, 1),
   /** Longest delay between attempts while fal fails. @default 30000 */
   MAX_BACKOFF_MS: intFrom(30_000, 1),
+  /** Longest a status, result or cancel call to fal may take, retries included. @default 15000 */
+  UPSTREAM_TIMEOUT_MS: intFrom(15_000, 1),
 });
 
 export type Environment = z.input<typeof environment>;
@@ -60,6 +62,7 @@ export interface Config {
   submitTimeoutMs: number;
   pollIntervalMs: number;
   maxBackoffMs: number;
+  upstreamTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     maxBackoffMs: e.MAX_BACKOFF_MS,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
   };
   const problems = checkConsistency(config);
   if (problems.length > 0) throw new ConfigError(problems);

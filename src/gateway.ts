@@ -28,12 +28,13 @@ export interface GatewayOverrides {
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
   const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
-  const store = await openAnimationStore(config.store);
+  const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
   const events = new InProcessAnimationEvents();
   const upstream = new FalUpstream({
     credentials: simulator ? 'sandbox' : config.fal.key,
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
+    callTimeoutMs: config.upstreamTimeoutMs,
   });
   const recorder = new AnimationRecorder(store, events, logger);
   const watchers = new UpstreamWatchers({

@@ -193,7 +193,7 @@ export class AnimationService {
   private async recordRefusal(animation: Animation, error: UpstreamFailure): Promise<void> {
     await this.deps.recorder.record(animation.id, {
       type: 'failed',
-      error: { code: error.status === 422 ? 'UPSTREAM_REJECTED' : 'UPSTREAM_ERROR', message: error.message },
+      error: { code: refusalCode(error), message: error.message },
     });
     // A refused request may be retried with the same key once fixed.
     if (animation.idempotencyKey) await this.deps.store.releaseIdempotencyKey(animation.id);
@@ -202,6 +202,12 @@ export class AnimationService {
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
+}
+
+/** Without an HTTP status fal never answered, so it may or may not have queued the request. */
+function refusalCode(error: UpstreamFailure): string {
+  if (error.status === 422) return 'UPSTREAM_REJECTED';
+  return error.status === undefined ? 'SUBMIT_UNCONFIRMED' : 'UPSTREAM_ERROR';
 }
 
 function validateIdempotencyKey(value: unknown): string | null {

@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import type { AnimationService } from '../animations/animation-service.js';
 import type { GatewayContext } from '../resolvers/context.js';
@@ -26,8 +25,12 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     logging: false,
     maskedErrors: { maskError },
     plugins: [useOperationLogging(options.logger)],
-    // GraphiQL with its assets bundled (no CDN, so it works offline); the ~9 MB page is rendered once.
-    renderGraphiQL: (graphiqlOptions?: GraphiQLOptions) => (graphiqlPage ??= renderGraphiQL(graphiqlOptions)),
+    // GraphiQL with its assets bundled (no CDN, so it works offline). The ~9 MB page is loaded
+    // on first use and rendered once.
+    renderGraphiQL: async (graphiqlOptions?: GraphiQLOptions) => {
+      const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+      return (graphiqlPage ??= renderGraphiQL(graphiqlOptions));
+    },
     graphiql: options.graphiql && {
       title: 'uni-animate gateway',
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,

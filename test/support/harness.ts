@@ -45,6 +45,7 @@ export async function startTestGateway(simulator: FalSimulator, env: Partial<Env
     DATA_DIR: env.DATA_DIR ?? temporaryDirectory(),
     POLL_INTERVAL_MS: '40',
     MAX_BACKOFF_MS: '400',
+    UPSTREAM_TIMEOUT_MS: '3000',
     LOG_LEVEL: 'debug',
     ...env,
   } as Record<string, string>);

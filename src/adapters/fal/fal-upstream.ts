@@ -20,6 +20,11 @@ export interface FalUpstreamOptions {
   endpoint: string;
   /** The fetch the client uses underneath. */
   fetch?: typeof fetch;
+  /**
+   * Longest a status, result or cancel call may take, the client's own retries included
+   * (they sleep up to 16 s between attempts and cannot be interrupted). @default 15000
+   */
+  callTimeoutMs?: number;
 }
 
 const TRANSIENT_STATUSES = new Set([408, 429, 502, 503, 504]);
@@ -29,8 +34,10 @@ export class FalUpstream implements Upstream {
   private readonly fal: FalClient;
   private readonly endpoint: string;
   private readonly scrub: (text: string) => string;
+  private readonly callTimeoutMs: number;
 
   constructor(options: FalUpstreamOptions) {
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
     const baseFetch = options.fetch ?? fetch;
     this.fal = createFalClient({
       credentials: options.credentials,
@@ -56,7 +63,10 @@ export class FalUpstream implements Upstream {
 
   async status(requestId: string, signal?: AbortSignal): Promise<UpstreamStatus> {
     try {
-      return toStatus(await this.fal.queue.status(this.endpoint, { requestId, logs: true, abortSignal: signal }));
+      const status = await this.withDeadline(signal, (abortSignal) =>
+        this.fal.queue.status(this.endpoint, { requestId, logs: true, abortSignal }),
+      );
+      return toStatus(status);
     } catch (error) {
       throw this.failure(error, 'status');
     }
@@ -91,7 +101,9 @@ export class FalUpstream implements Upstream {
 
   async result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome> {
     try {
-      const { data } = await this.fal.queue.result(this.endpoint, { requestId, abortSignal: signal });
+      const { data } = await this.withDeadline(signal, (abortSignal) =>
+        this.fal.queue.result(this.endpoint, { requestId, abortSignal }),
+      );
       const video = toVideo((data as { video?: unknown } | null)?.video);
       return video
         ? { kind: 'succeeded', video }
@@ -103,7 +115,7 @@ export class FalUpstream implements Upstream {
 
   async cancel(requestId: string): Promise<boolean> {
     try {
-      await this.fal.queue.cancel(this.endpoint, { requestId });
+      await this.withDeadline(undefined, (abortSignal) => this.fal.queue.cancel(this.endpoint, { requestId, abortSignal }));
       return true;
     } catch (error) {
       if (error instanceof ApiError && (error.status === 400 || error.status === 404)) return false;
@@ -117,6 +129,22 @@ export class FalUpstream implements Upstream {
     } catch (error) {
       throw this.failure(error, 'upload');
     }
+  }
+
+  /**
+   * Runs a client call with an abort signal that fires after callTimeoutMs or when `signal`
+   * does, and settles at that moment even if the client is sleeping before a retry.
+   */
+  private withDeadline<T>(signal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(this.callTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const pending = call(combined);
+    pending.catch(() => undefined);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(combined.reason);
+      combined.addEventListener('abort', onAbort, { once: true });
+      pending.then(resolve, reject).finally(() => combined.removeEventListener('abort', onAbort));
+    });
   }
 
   private failedOutcome(error: unknown): UpstreamOutcome {

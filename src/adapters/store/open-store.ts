@@ -8,11 +8,17 @@ import { SqlAnimationStore } from './sql-animation-store.js';
 
 export type StoreLocation = { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
 
-/** Opens the store and applies its migrations. */
-export async function openAnimationStore(location: StoreLocation): Promise<SqlAnimationStore> {
+/**
+ * Opens the store and applies its migrations. `onConnectionError` hears about PostgreSQL
+ * connections that fail while idle (a server restart, say); the pool replaces them.
+ */
+export async function openAnimationStore(
+  location: StoreLocation,
+  onConnectionError: (error: Error) => void = () => undefined,
+): Promise<SqlAnimationStore> {
   const store =
     location.kind === 'postgres'
-      ? new SqlAnimationStore(new Kysely<Database>({ dialect: postgresDialect(location.url) }), true)
+      ? new SqlAnimationStore(new Kysely<Database>({ dialect: postgresDialect(location.url, onConnectionError) }), true)
       : new SqlAnimationStore(new Kysely<Database>({ dialect: sqliteDialect(location.dataDir) }), false);
   try {
     await store.migrate();
@@ -23,8 +29,10 @@ export async function openAnimationStore(location: StoreLocation): Promise<SqlAn
   return store;
 }
 
-function postgresDialect(url: string): PostgresDialect {
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+function postgresDialect(url: string, onConnectionError: (error: Error) => void): PostgresDialect {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', onConnectionError);
+  return new PostgresDialect({ pool });
 }
 
 function sqliteDialect(dataDir: string): SqliteDialect {

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Animation } from '../../src/animations/model.js';
+import { applyChange, type Change } from '../../src/animations/state.js';
+import { openAnimationStore, type StoreLocation } from '../../src/adapters/store/open-store.js';
+import { InvalidCursorError, type NewAnimation } from '../../src/ports/animation-store.js';
+import { temporaryDirectory } from '../support/harness.js';
+import { freshPostgresDatabase } from '../support/postgres.js';
+
+const BACKENDS: [string, () => Promise<StoreLocation>][] = [
+  ['embedded SQLite', async () => ({ kind: 'embedded', dataDir: temporaryDirectory() })],
+  ['PostgreSQL', async () => ({ kind: 'postgres', url: await freshPostgresDatabase() })],
+];
+
+let clock = Date.parse('2026-01-01T00:00:00.000Z');
+const tick = () => new Date((clock += 1000)).toISOString();
+
+function newAnimation(overrides: Partial<NewAnimation> = {}): NewAnimation {
+  return {
+    id: randomUUID(),
+    owner: 'alice',
+    requestId: null,
+    status: 'SUBMITTING',
+    queuePosition: null,
+    progress: null,
+    upstreamError: null,
+    prompt: 'dance',
+    negativePrompt: null,
+    imageUrl: 'https://example.com/i.png',
+    videoUrl: 'https://example.com/v.mp4',
+    resolution: '480p',
+    seed: 3,
+    numInferenceSteps: 30,
+    cfgScale: 1.5,
+    video: null,
+    error: null,
+    idempotencyKey: null,
+    inputHash: 'hash',
+    createdAt: tick(),
+    completedAt: null,
+    ...overrides,
+  };
+}
+
+const decide = (change: Change) => (current: Animation) => applyChange(current, change, tick());
+const line = (message: string) => ({ message, level: 'INFO', timestamp: tick() });
+
+describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
+  async function open(at?: StoreLocation) {
+    const where = at ?? (await location());
+    const store = await openAnimationStore(where);
+    return { store, where };
+  }
+
+  it('records an animation and reads it back, with its first status in the history', async () => {
+    const { store } = await open();
+    const fresh = newAnimation({ negativePrompt: 'blurry' });
+    const { animation, created } = await store.insert(fresh);
+    expect(created).toBe(true);
+    expect(await store.get(fresh.id)).toEqual({ ...fresh, version: 1, logCount: 0, updatedAt: fresh.createdAt });
+    expect(animation.version).toBe(1);
+    expect((await store.statusHistory(fresh.id)).map((h) => h.status)).toEqual(['SUBMITTING']);
+    expect(await store.get(randomUUID())).toBeUndefined();
+    await store.close();
+  });
+
+  it('keeps one animation per owner and idempotency key, even under 50 concurrent inserts', async () => {
+    const { store } = await open();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => store.insert(newAnimation({ idempotencyKey: 'same-key' }))),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.animation.id)).size).toBe(1);
+
+    const other = await store.insert(newAnimation({ owner: 'bob', idempotencyKey: 'same-key' }));
+    expect(other.created).toBe(true);
+
+    await store.releaseIdempotencyKey(results[0]!.animation.id);
+    const again = await store.insert(newAnimation({ idempotencyKey: 'same-key' }));
+    expect(again.created).toBe(true);
+    await store.close();
+  });
+
+  it('applies changes atomically: row, ordered log lines and status history, or nothing', async () => {
+    const { store } = await open();
+    const { animation } = await store.insert(newAnimation());
+    await store.update(animation.id, decide({ type: 'submitted', requestId: 'req-1', queuePosition: 2 }));
+    const change = await store.update(
+      animation.id,
+      decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('a'), line('step 3/30')] }),
+    );
+    expect(change?.animation).toMatchObject({ status: 'IN_PROGRESS', requestId: 'req-1', logCount: 2, version: 3, progress: 0.1 });
+    expect(change?.newLogs.map((l) => [l.seq, l.message])).toEqual([[1, 'a'], [2, 'step 3/30']]);
+
+    expect(await store.update(animation.id, () => null)).toBeNull();
+    expect(await store.update(randomUUID(), decide({ type: 'cancelled' }))).toBeNull();
+
+    expect((await store.logs(animation.id)).map((l) => l.message)).toEqual(['a', 'step 3/30']);
+    expect((await store.logs(animation.id, 1)).map((l) => l.message)).toEqual(['step 3/30']);
+    expect((await store.statusHistory(animation.id)).map((h) => h.status)).toEqual(['SUBMITTING', 'IN_QUEUE', 'IN_PROGRESS']);
+    await store.close();
+  });
+
+  it('serialises concurrent updates of one animation: every line kept once, in a gap-free sequence', async () => {
+    const { store } = await open();
+    const { animation } = await store.insert(newAnimation({ requestId: 'r', status: 'IN_PROGRESS' }));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        store.update(animation.id, decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line(`l${i}`)] })),
+      ),
+    );
+    const logs = await store.logs(animation.id);
+    expect(logs.map((l) => l.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(new Set(logs.map((l) => l.message)).size).toBe(25);
+    expect((await store.get(animation.id))?.version).toBe(26);
+    await store.close();
+  });
+
+  it("lists an owner's animations newest first, a page at a time, filtered by status", async () => {
+    const { store } = await open();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await store.insert(newAnimation())).animation.id);
+    await store.insert(newAnimation({ owner: 'bob' }));
+    await store.update(ids[2]!, decide({ type: 'cancelled' }));
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const result = await store.list('alice', { first: 3, after, status: null });
+      seen.push(...result.items.map((item) => item.animation.id));
+      after = result.items.at(-1)?.cursor ?? null;
+      if (!result.hasNextPage) break;
+    }
+    expect(seen).toEqual([...ids].reverse());
+
+    const cancelled = await store.list('alice', { first: 10, after: null, status: 'CANCELLED' });
+    expect(cancelled.items.map((item) => item.animation.id)).toEqual([ids[2]]);
+    expect(cancelled.hasNextPage).toBe(false);
+    await expect(store.list('alice', { first: 3, after: 'not-a-cursor', status: null })).rejects.toBeInstanceOf(InvalidCursorError);
+
+    expect(await store.countUnfinished('alice')).toBe(6);
+    expect(await store.countCreatedSince('alice', '1970-01-01T00:00:00.000Z')).toBe(7);
+    expect((await store.listUnfinished()).map((a) => a.id)).toEqual([...ids.filter((id) => id !== ids[2]), expect.any(String)]);
+    await store.close();
+  });
+
+  it('keeps everything across a close and reopen', async () => {
+    const { store, where } = await open();
+    const { animation } = await store.insert(newAnimation({ idempotencyKey: 'k' }));
+    await store.update(animation.id, decide({ type: 'submitted', requestId: 'r9', queuePosition: 0 }));
+    await store.update(animation.id, decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('x')] }));
+    await store.close();
+
+    const { store: reopened } = await open(where);
+    expect(await reopened.get(animation.id)).toMatchObject({ status: 'IN_PROGRESS', requestId: 'r9', logCount: 1, version: 3 });
+    expect((await reopened.logs(animation.id)).map((l) => l.message)).toEqual(['x']);
+    expect((await reopened.insert(newAnimation({ idempotencyKey: 'k' }))).created).toBe(false);
+    expect(await reopened.ping()).toBe(true);
+    await reopened.close();
+  });
+});

@@ -39,15 +39,69 @@ const environment = z.object({
   MAX_BACKOFF_MS: intFrom(30_000, 1),
   /** Longest a status, result or cancel call to fal may take, retries included. @default 15000 */
   UPSTREAM_TIMEOUT_MS: intFrom(15_000, 1),
+  /** `owner:key` pairs, comma-separated; clients send `Authorization: Bearer <key>`. Secret. */
+  API_KEYS: optionalString,
+  /** HS256 secret for JWTs whose `sub` is the owner. Secret. */
+  JWT_SECRET: optionalString,
+  /** JWKS URL with the keys that sign accepted JWTs. */
+  JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
+  /** Required `iss` of accepted JWTs, when set. */
+  JWT_ISSUER: optionalString,
+  /** Required `aud` of accepted JWTs, when set. */
+  JWT_AUDIENCE: optionalString,
+  /** Comma-separated origins allowed to open WebSockets and make CORS requests; any when unset. */
+  ALLOWED_ORIGINS: optionalString,
+  /** Introspection queries. @default on, off with NODE_ENV=production */
+  INTROSPECTION: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** Animations an owner may have unfinished at once. @default 5 */
+  MAX_ACTIVE_ANIMATIONS: intFrom(5, 1),
+  /** Animations an owner may create per rolling hour. @default 100 */
+  MAX_ANIMATIONS_PER_HOUR: intFrom(100, 1),
+  /** Subscriptions one WebSocket may hold at once. @default 25 */
+  MAX_SUBSCRIPTIONS_PER_SOCKET: intFrom(25, 1),
+  /** WebSockets one owner may hold open at once. @default 50 */
+  MAX_SOCKETS_PER_OWNER: intFrom(50, 1),
+  /** Time a WebSocket has to send connection_init before it is closed with 4408. @default 3000 */
+  WS_INIT_TIMEOUT_MS: intFrom(3_000, 1),
+  /** Largest WebSocket message, in bytes; bigger ones close the socket with 1009. @default 65536 */
+  WS_MAX_PAYLOAD_BYTES: intFrom(64 * 1024, 1024),
+  /** Largest GraphQL request body that is not a file upload, in bytes. @default 1048576 */
+  MAX_REQUEST_BYTES: intFrom(1024 * 1024, 1024),
+  /** Largest reference image, uploaded or as a data: URI, in bytes. @default 20000000 */
+  MAX_IMAGE_BYTES: intFrom(20_000_000, 1),
+  /** Largest driving video, uploaded or as a data: URI, in bytes. @default 200000000 */
+  MAX_VIDEO_BYTES: intFrom(200_000_000, 1),
 });
 
 export type Environment = z.input<typeof environment>;
+
+export interface AuthConfig {
+  /** owner → key. Secret. */
+  apiKeys: Map<string, string>;
+  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+}
+
+export interface LimitsConfig {
+  maxActiveAnimations: number;
+  maxAnimationsPerHour: number;
+  maxSubscriptionsPerSocket: number;
+  maxSocketsPerOwner: number;
+  wsInitTimeoutMs: number;
+  wsMaxPayloadBytes: number;
+  maxRequestBytes: number;
+  maxImageBytes: number;
+  maxVideoBytes: number;
+}
 
 export interface Config {
   host: string;
   port: number;
   production: boolean;
   graphiql: boolean;
+  introspection: boolean;
+  auth: AuthConfig;
+  allowedOrigins: string[] | undefined;
+  limits: LimitsConfig;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   fal: {
     /** Secret: never logged or returned. */
@@ -84,7 +138,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     production,
-    graphiql: e.GRAPHIQL === undefined ? !production : e.GRAPHIQL === '1' || e.GRAPHIQL === 'true',
+    graphiql: flag(e.GRAPHIQL, !production),
+    introspection: flag(e.INTROSPECTION, !production),
+    auth: {
+      apiKeys: parseApiKeys(e.API_KEYS),
+      jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    },
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    limits: {
+      maxActiveAnimations: e.MAX_ACTIVE_ANIMATIONS,
+      maxAnimationsPerHour: e.MAX_ANIMATIONS_PER_HOUR,
+      maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSocketsPerOwner: e.MAX_SOCKETS_PER_OWNER,
+      wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxRequestBytes: e.MAX_REQUEST_BYTES,
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+      maxVideoBytes: e.MAX_VIDEO_BYTES,
+    },
     logLevel: e.LOG_LEVEL,
     fal: {
       key: e.FAL_KEY,
@@ -104,13 +175,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config;
 }
 
+/** True when callers must present credentials; otherwise every caller is the owner `local`. */
+export function authRequired(auth: AuthConfig): boolean {
+  return auth.apiKeys.size > 0 || auth.jwt.secret !== undefined || auth.jwt.jwksUrl !== undefined;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  return value === undefined ? fallback : value === '1' || value === 'true';
+}
+
+function parseApiKeys(value: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const pair of value?.split(',') ?? []) {
+    const separator = pair.indexOf(':');
+    const owner = pair.slice(0, separator).trim();
+    const key = pair.slice(separator + 1).trim();
+    if (separator <= 0 || owner === '' || key === '') throw new ConfigError(['API_KEYS: expected comma-separated owner:key pairs']);
+    keys.set(owner, key);
+  }
+  return keys;
+}
+
 function checkConsistency(config: Config): string[] {
   const problems: string[] = [];
   if (config.store.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(config.store.url)) {
     problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
   }
-  if (!LOOPBACK_HOSTS.has(config.host)) {
-    problems.push(`HOST: ${config.host} is not a loopback address, and no API_KEYS or JWT settings are configured`);
+  if (!LOOPBACK_HOSTS.has(config.host) && !authRequired(config.auth)) {
+    problems.push(
+      `HOST: refusing to listen on ${config.host}, which is not a loopback address, without authentication: set API_KEYS or JWT_SECRET / JWT_JWKS_URL`,
+    );
+  }
+  if ([...config.auth.apiKeys.values()].some((key) => key.length < 16)) {
+    problems.push('API_KEYS: every key must be at least 16 characters long');
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import type { DestinationStream } from 'pino';
 import { AnimationService } from './animations/animation-service.js';
+import { Authenticator } from './auth/authenticator.js';
 import { AnimationRecorder } from './animations/recorder.js';
 import { UpstreamWatchers } from './animations/upstream-watchers.js';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
@@ -56,6 +57,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       submitTimeoutMs: config.submitTimeoutMs,
       maxPageSize: 100,
       falWebhookUrl: undefined,
+      maxActiveAnimations: config.limits.maxActiveAnimations,
+      maxAnimationsPerHour: config.limits.maxAnimationsPerHour,
     },
   });
   await animations.resume();
@@ -65,10 +68,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   sweep.unref();
 
   const server = await startServer({
+    config,
     animations,
-    host: config.host,
-    port: config.port,
-    graphiql: config.graphiql,
+    authenticator: new Authenticator(config.auth),
     logger,
     isReady: () => store.ping(),
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
-import { badUserInput, notFound, upstreamError } from './errors.js';
+import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js';
 import { isTerminal, type Animation, type AnimationLog, type AnimationStatus } from './model.js';
 import { progressFeed, type ProgressEvent } from './progress-feed.js';
 import type { AnimationRecorder } from './recorder.js';
@@ -16,6 +16,10 @@ export interface AnimationServiceOptions {
   maxPageSize: number;
   /** Where fal should POST when a request finishes, if anywhere. */
   falWebhookUrl?: string;
+  /** Animations one owner may have unfinished at once. @default 5 */
+  maxActiveAnimations: number;
+  /** Animations one owner may create per rolling hour. @default 100 */
+  maxAnimationsPerHour: number;
 }
 
 export interface ServiceLogger {
@@ -24,6 +28,13 @@ export interface ServiceLogger {
 }
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+const HOUR_MS = 3_600_000;
+/** A hint only: how long an animation typically takes to finish. */
+const UNFINISHED_RETRY_AFTER_SECONDS = 30;
+
+function secondsUntil(epochMs: number, now: Date): number {
+  return Math.max(1, Math.ceil((epochMs - now.getTime()) / 1000));
+}
 
 /**
  * The application: creating, reading, listing, cancelling and following animations for
@@ -48,7 +59,9 @@ export class AnimationService {
     const input = validateCreateInput(request);
     const idempotencyKey = validateIdempotencyKey(request.idempotencyKey);
     const hash = inputHash(input);
-    const { animation, created } = await this.deps.store.insert({
+    const now = this.now();
+    const outcome = await this.deps.store.insert(
+      {
       ...input,
       id: randomUUID(),
       owner,
@@ -61,18 +74,36 @@ export class AnimationService {
       error: null,
       idempotencyKey,
       inputHash: hash,
-      createdAt: this.now().toISOString(),
+      createdAt: now.toISOString(),
       completedAt: null,
-    });
-    if (!created) {
-      if (animation.inputHash !== hash) {
-        throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
-          detail: 'IDEMPOTENCY_KEY_REUSED',
-        });
-      }
-      return animation;
+      },
+      {
+        maxUnfinished: this.deps.options.maxActiveAnimations,
+        maxInWindow: this.deps.options.maxAnimationsPerHour,
+        windowStart: new Date(now.getTime() - HOUR_MS).toISOString(),
+      },
+    );
+    switch (outcome.kind) {
+      case 'created':
+        return this.submit(outcome.animation);
+      case 'existing':
+        if (outcome.animation.inputHash !== hash) {
+          throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
+            detail: 'IDEMPOTENCY_KEY_REUSED',
+          });
+        }
+        return outcome.animation;
+      case 'overQuota':
+        throw outcome.limit === 'unfinished'
+          ? rateLimited(
+              `At most ${this.deps.options.maxActiveAnimations} animations may be unfinished at once.`,
+              UNFINISHED_RETRY_AFTER_SECONDS,
+            )
+          : rateLimited(
+              `At most ${this.deps.options.maxAnimationsPerHour} animations may be created per hour.`,
+              secondsUntil(Date.parse(outcome.oldestInWindow ?? now.toISOString()) + HOUR_MS, now),
+            );
     }
-    return this.submit(animation);
   }
 
   async get(owner: string, id: string): Promise<Animation | undefined> {

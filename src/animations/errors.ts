@@ -29,6 +29,10 @@ export function notFound(): GatewayError {
   return new GatewayError('NOT_FOUND', 'No such animation.');
 }
 
+export function rateLimited(message: string, retryAfterSeconds: number): GatewayError {
+  return new GatewayError('RATE_LIMITED', message, { retryAfter: retryAfterSeconds });
+}
+
 export function upstreamError(message: string, status: number | undefined): GatewayError {
   return new GatewayError('UPSTREAM_ERROR', message, status === undefined ? {} : { status });
 }

@@ -38,7 +38,10 @@ export function progressFeed(store: AnimationStore, events: AnimationEvents, id:
 
     const catchUp = async (afterSeq: number) => {
       const animation = await store.get(id);
-      if (animation) emit(animation, await store.logs(id, afterSeq));
+      if (!animation) return;
+      // Lines recorded after the animation was read belong to a later event: leave them to it.
+      const logs = await store.logs(id, afterSeq);
+      emit(animation, logs.filter((log) => log.seq <= animation.logCount));
     };
 
     const onChange = async (change: AnimationChange) => {

@@ -7,14 +7,17 @@ import { GatewayError } from '../animations/errors.js';
  * else as yoga does (a generic message and INTERNAL_SERVER_ERROR, no internals).
  */
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
-  // Duck-typed rather than `instanceof GraphQLError`: graphql may be loaded twice (CJS and ESM).
   const located = error as Partial<GraphQLError> | undefined;
   const original = located?.originalError ?? error;
   if (original instanceof GatewayError) {
     return createGraphQLError(original.message, {
       nodes: located?.nodes,
       path: located?.path,
-      extensions: { code: original.code, ...original.details },
+      extensions: {
+        code: original.code,
+        ...original.details,
+        ...(original.code === 'UNAUTHENTICATED' && { http: { status: 401 } }),
+      },
     });
   }
   if (located && isVariableCoercionError(located)) {

@@ -1,7 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { Logger } from '../logger.js';
 import type { GatewayYoga } from './yoga.js';
 
 interface EnvelopedRoot {
@@ -9,41 +13,119 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
+/** What the gateway keeps on each socket, beside graphql-ws's own `socket` and `request`. */
+type SocketState = {
+  principal?: Principal;
+  expiry?: NodeJS.Timeout;
+};
+
+export interface WebSocketOptions {
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Origins allowed to open a socket; any when undefined. */
+  allowedOrigins: string[] | undefined;
+  maxSubscriptionsPerSocket: number;
+  maxSocketsPerOwner: number;
+  /** Time to send connection_init before the socket is closed with 4408. */
+  initTimeoutMs: number;
+  /** Largest message; a bigger one closes the socket with 1009. */
+  maxPayloadBytes: number;
+  production: boolean;
+}
+
+/** Longest timer Node accepts; JWTs expiring later are simply re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql path,
- * executed through yoga's getEnveloped so every yoga plugin also runs here.
+ * GraphQL over WebSocket (graphql-transport-ws only) on the HTTP server's /graphql path,
+ * executed through yoga's getEnveloped so every yoga plugin (limits, masking, logging)
+ * also runs here. The caller authenticates in connection_init (`{ authorization }`); a
+ * missing or bad credential, or a JWT that expires while the socket is open, closes it
+ * with 4403.
  */
-export function attachGraphqlWs(server: Server, yoga: GatewayYoga) {
-  const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (request: IncomingMessage, socket, head) => {
+export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebSocketOptions) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const socketsPerOwner = new Map<string, number>();
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) {
-      socket.destroy();
-      return;
+      return refuseUpgrade(socket, 404, 'Not Found');
+    }
+    const origin = request.headers.origin;
+    if (options.allowedOrigins && (!origin || !options.allowedOrigins.includes(origin))) {
+      return refuseUpgrade(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
-  const graphqlWs = useServer(
+  const graphqlWs = useServer<Record<string, unknown> | undefined, SocketState>(
     {
+      connectionInitWaitTimeout: options.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        let principal: Principal;
+        try {
+          principal = await options.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
+        } catch {
+          return false;
+        }
+        const open = socketsPerOwner.get(principal.owner) ?? 0;
+        if (open >= options.maxSocketsPerOwner) {
+          ctx.extra.socket.close(CloseCode.Forbidden, 'Too many connections');
+          return false;
+        }
+        socketsPerOwner.set(principal.owner, open + 1);
+        ctx.extra.principal = principal;
+        if (principal.expiresAt !== null) {
+          const closeAtExpiry = () => ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden');
+          ctx.extra.expiry = setTimeout(closeAtExpiry, Math.min(MAX_TIMER_MS, Math.max(0, principal.expiresAt - Date.now())));
+        }
+        return true;
+      },
+      onDisconnect: (ctx) => {
+        const owner = ctx.extra.principal?.owner;
+        if (owner === undefined) return;
+        const open = (socketsPerOwner.get(owner) ?? 1) - 1;
+        if (open > 0) socketsPerOwner.set(owner, open);
+        else socketsPerOwner.delete(owner);
+      },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiry),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
+        // graphql-ws has already registered this operation, so the count includes it.
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations may run on one connection.`, {
+              extensions: { code: 'RATE_LIMITED' },
+            }),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          principal: ctx.extra.principal,
         });
-        const args: ExecutionArgs = {
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        return {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        options.logger.debug({ errors: errors.map((e) => e.message) }, 'websocket operation refused');
       },
     },
     wss,
@@ -56,4 +138,20 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga) {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** Same codes as yoga gives these errors over HTTP, so clients handle every transport alike. */
+function withCode(error: unknown, code: string): GraphQLError {
+  const message = error instanceof Error ? error.message : 'Invalid request.';
+  const located = error as Partial<GraphQLError>;
+  return new GraphQLError(message, {
+    nodes: located.nodes,
+    source: located.source,
+    positions: located.positions,
+    extensions: { ...located.extensions, code: located.extensions?.code ?? code },
+  });
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

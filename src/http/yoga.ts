@@ -1,30 +1,72 @@
-import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { createFetch } from '@whatwg-node/fetch';
+import { createYoga, type GraphiQLOptions, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { AnimationService } from '../animations/animation-service.js';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
-import type { Logger } from '../logger.js';
 import { maskError } from './mask-error.js';
 import { useOperationLogging } from './operation-logging.js';
 
-export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+/** What the WebSocket binding adds to yoga's initial context: the socket's authenticated caller. */
+export interface WebSocketInitialContext {
+  principal?: Principal;
+}
+
+export type GatewayYoga = YogaServerInstance<WebSocketInitialContext, GatewayContext>;
 
 export interface YogaOptions {
   animations: AnimationService;
-  graphiql: boolean;
+  authenticator: Authenticator;
   logger: Logger;
+  graphiql: boolean;
+  introspection: boolean;
+  production: boolean;
+  /** Origins allowed to make CORS requests; any when undefined. */
+  allowedOrigins: string[] | undefined;
+  /** Largest file a multipart request may carry, in bytes. */
+  maxFileBytes: number;
 }
+
+/** The same limits on every transport: HTTP, SSE and WebSocket (through getEnveloped). */
+export const QUERY_LIMITS = { depth: 8, aliases: 15, tokens: 1000, directives: 10, cost: 5000 } as const;
 
 /** GraphQL over HTTP and SSE at /graphql; the WebSocket binding reuses it through getEnveloped. */
 export function createGatewayYoga(options: YogaOptions): GatewayYoga {
   let graphiqlPage: string | undefined;
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  const exposeLimits = !options.production;
+  const armor = new EnvelopArmor({
+    maxDepth: { n: QUERY_LIMITS.depth, flattenFragments: true, exposeLimits },
+    maxAliases: { n: QUERY_LIMITS.aliases, exposeLimits },
+    maxTokens: { n: QUERY_LIMITS.tokens, exposeLimits },
+    maxDirectives: { n: QUERY_LIMITS.directives, exposeLimits },
+    costLimit: { maxCost: QUERY_LIMITS.cost, exposeLimits },
+    blockFieldSuggestion: { enabled: options.production },
+  }).protect();
+
+  return createYoga<WebSocketInitialContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: false,
+    batching: false,
+    // The request body size is enforced before yoga, where it is cheap (see server.ts).
+    maxRequestBodySize: false,
+    fetchAPI: createFetch({
+      formDataLimits: { fileSize: options.maxFileBytes, files: 2, fields: 8, fieldSize: 1024 * 1024, parts: 10 },
+    }),
     maskedErrors: { maskError },
-    plugins: [useOperationLogging(options.logger)],
+    cors: options.allowedOrigins ? { origin: options.allowedOrigins, methods: ['GET', 'POST'] } : undefined,
+    plugins: [
+      ...armor.plugins,
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      useOperationLogging(options.logger),
+      ...(options.introspection ? [] : [useDisableIntrospection()]),
+    ],
     // GraphiQL with its assets bundled (no CDN, so it works offline). The ~9 MB page is loaded
     // on first use and rendered once.
     renderGraphiQL: async (graphiqlOptions?: GraphiQLOptions) => {
@@ -36,10 +78,9 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
       subscriptionsProtocol: 'WS',
     },
-    context: (): GatewayContext => ({
-      owner: 'local',
+    context: async ({ request, principal }: YogaInitialContext & WebSocketInitialContext): Promise<GatewayContext> => ({
+      owner: (principal ?? (await options.authenticator.authenticate(request.headers.get('authorization')))).owner,
       animations: options.animations,
     }),
   });
 }
-

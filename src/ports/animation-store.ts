@@ -24,6 +24,21 @@ export class InvalidCursorError extends Error {
 
 export type NewAnimation = Omit<Animation, 'version' | 'logCount' | 'updatedAt'>;
 
+/** How many animations an owner may have: unfinished at once, and created since `windowStart`. */
+export interface Quota {
+  maxUnfinished: number;
+  maxInWindow: number;
+  /** ISO-8601 start of the rolling window. */
+  windowStart: string;
+}
+
+export type InsertOutcome =
+  | { kind: 'created'; animation: Animation }
+  /** The owner already has an animation with this idempotency key. */
+  | { kind: 'existing'; animation: Animation }
+  /** Nothing written: the quota is used up. `oldestInWindow` is when the window's first animation was created. */
+  | { kind: 'overQuota'; limit: 'unfinished' | 'window'; oldestInWindow: string | null };
+
 /**
  * Durable record of animations, their log lines and status history.
  * Implementations apply their migrations in `open()`; every method may throw on
@@ -31,11 +46,12 @@ export type NewAnimation = Omit<Animation, 'version' | 'logCount' | 'updatedAt'>
  */
 export interface AnimationStore {
   /**
-   * Records a new animation. When `idempotencyKey` is set and the owner already has an
-   * animation with that key, nothing is written and the existing one is returned with
-   * `created: false`. Concurrent calls with the same key create exactly one row.
+   * Records a new animation, atomically with respect to other inserts for the same owner.
+   * When the owner already has an animation with the same `idempotencyKey`, nothing is
+   * written and that one is returned (`existing`), whatever the quota. Otherwise, when
+   * `quota` is given and used up, nothing is written (`overQuota`).
    */
-  insert(animation: NewAnimation): Promise<{ animation: Animation; created: boolean }>;
+  insert(animation: NewAnimation, quota?: Quota): Promise<InsertOutcome>;
 
   /** The animation with this id, whoever owns it; undefined when there is none. */
   get(id: string): Promise<Animation | undefined>;
@@ -58,12 +74,6 @@ export interface AnimationStore {
 
   /** Every animation not in a terminal status, oldest first. */
   listUnfinished(): Promise<Animation[]>;
-
-  /** Number of the owner's animations not in a terminal status. */
-  countUnfinished(owner: string): Promise<number>;
-
-  /** Number of the owner's animations created at or after `since` (ISO-8601). */
-  countCreatedSince(owner: string, since: string): Promise<number>;
 
   /** Status history: each status the animation entered, with when. */
   statusHistory(id: string): Promise<{ status: AnimationStatus; at: string }[]>;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallRecorder } from './calls.js';
 import type { FaultDice } from './faults.js';
 import type { JobQueue } from './jobs.js';
+import type { WebhookSigner } from './signing.js';
 import type { FileStore } from './storage.js';
 import type { CallKind, PlanFn, SimulatorFaults } from './types.js';
 
@@ -18,6 +19,7 @@ export interface SimulatorContext {
   readonly faults: SimulatorFaults;
   readonly dice: FaultDice;
   readonly resultClip: Buffer;
+  readonly signer: WebhookSigner;
   planFn: PlanFn | undefined;
 }
 

@@ -1,7 +1,15 @@
 import type { SimulatorFaults } from './types.js';
 
 export function createFaults(): SimulatorFaults {
-  return { submit: [], rate: {}, latencyMs: 0, streamEndsEarly: false, cancel: undefined };
+  return {
+    submit: [],
+    rate: {},
+    latencyMs: 0,
+    streamEndsEarly: false,
+    cancel: undefined,
+    webhooks: true,
+    webhookDuplicates: 0,
+  };
 }
 
 export type StreamFault = 'none' | 'unavailable' | 'drop';

@@ -5,11 +5,16 @@ import { CallRecorder } from './calls.js';
 import { ChangeSignal } from './change-signal.js';
 import type { SimulatorContext } from './context.js';
 import { createFaults, FaultDice } from './faults.js';
-import { JobQueue } from './jobs.js';
+import { JobQueue, type Job } from './jobs.js';
+import { JWKS_PATH } from './jwks-api.js';
+import { resultAnswer } from './result-body.js';
 import { createRequestHandler } from './server.js';
+import { WebhookSigner } from './signing.js';
 import { resolveFile } from './storage-api.js';
 import { FileStore } from './storage.js';
 import type { FalSimulator, SimulatorOptions } from './types.js';
+import { webhookBody } from './webhook-body.js';
+import { WebhookDispatcher } from './webhooks.js';
 
 export type {
   CallKind,
@@ -25,7 +30,9 @@ export type {
   SimulatorFaults,
   SimulatorOptions,
   StoredFile,
+  WebhookAttempt,
 } from './types.js';
+export type { Ed25519Jwk, Jwks } from './signing.js';
 
 const DEFAULT_WAIT_MS = 10_000;
 
@@ -40,11 +47,27 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
 
   const signal = new ChangeSignal();
   const notify = (): void => signal.notify();
+  const signer = new WebhookSigner(options.webhookUserId ?? 'sim-user-1');
+  const webhooks = new WebhookDispatcher({
+    signer,
+    retries: options.webhookRetries ?? 10,
+    retryBaseMs: options.webhookRetryBaseMs ?? 1000,
+    timeoutMs: options.webhookTimeoutMs ?? 15_000,
+    onChange: notify,
+  });
+  const faults = createFaults();
+  const webhookOf = (job: Job): string => webhookBody(job.requestId, resultAnswer(base, resultClip.length, job));
   const queue = new JobQueue({
     queueTickMs: options.queueTickMs ?? 300,
     concurrency: options.concurrency ?? 1,
     queueAhead: options.queueAhead ?? 0,
     onChange: notify,
+    onComplete: (job) => {
+      if (job.webhookUrl === undefined || !faults.webhooks) return;
+      const body = webhookOf(job);
+      const duplicates = Number.isFinite(faults.webhookDuplicates) ? Math.max(0, Math.floor(faults.webhookDuplicates)) : 0;
+      for (let copy = 0; copy <= duplicates; copy += 1) webhooks.deliver(job.requestId, job.webhookUrl, body);
+    },
   });
   const ctx: SimulatorContext = {
     base,
@@ -55,9 +78,10 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
     queue,
     files: new FileStore(notify),
     calls: new CallRecorder(notify),
-    faults: createFaults(),
+    faults,
     dice: new FaultDice(options.seed ?? 1),
     resultClip,
+    signer,
     planFn: undefined,
   };
 
@@ -74,8 +98,21 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
 
   return {
     url: base,
+    jwksUrl: `${base}${JWKS_PATH}`,
+    webhookUserId: signer.userId,
     calls: ctx.calls,
-    faults: ctx.faults,
+    faults,
+    get webhooks() {
+      return webhooks.attempts;
+    },
+    signWebhook: (body, requestId, timestamp) => signer.sign(body, requestId, timestamp),
+    redeliver: (requestId) => {
+      const job = queue.get(requestId);
+      if (job?.status !== 'COMPLETED' || job.webhookUrl === undefined) {
+        throw new Error(`fal simulator: request ${requestId} is unknown, not finished, or has no webhook URL`);
+      }
+      webhooks.deliver(requestId, job.webhookUrl, webhookOf(job));
+    },
     plan: (fn) => {
       ctx.planFn = fn;
     },
@@ -92,6 +129,7 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
     },
     stop: async () => {
       queue.stop();
+      webhooks.stop();
       signal.close();
       for (const timer of latencyTimers) clearTimeout(timer);
       latencyTimers.clear();

@@ -34,6 +34,8 @@ export interface JobQueueOptions {
   queueAhead: number;
   /** Called after every change of any job. */
   onChange: () => void;
+  /** Called once per job, right after it turns COMPLETED (finished, failed or cancelled). */
+  onComplete: (job: Job) => void;
 }
 
 /**
@@ -225,6 +227,7 @@ export class JobQueue {
     this.emit(job);
     if (position >= 0) for (const behind of this.waiting.slice(position)) this.emit(behind);
     this.schedule();
+    this.options.onComplete(job);
   }
 
   private log(job: Job, message: string): void {

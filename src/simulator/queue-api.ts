@@ -4,15 +4,12 @@ import { falErrorBody } from './faults.js';
 import { parseJson, sendJson } from './http.js';
 import type { Job } from './jobs.js';
 import { resolvePlan } from './plan.js';
+import { resultAnswer } from './result-body.js';
 import { requestUrls, statusBody } from './status-body.js';
 import { openStatusStream } from './status-stream.js';
 import { validateInput } from './validation.js';
 
 const CANCEL_STATUS = { OK: 200, CANCELLATION_REQUESTED: 202, ALREADY_COMPLETED: 400, NOT_FOUND: 404 } as const;
-
-export function resultClipPath(requestId: string): string {
-  return `/files/result/${requestId}.mp4`;
-}
 
 /** The queue API of one endpoint: submit on `/{endpoint}`, the rest under `/{endpoint}/requests/{id}`. */
 export function matchQueueRoute(ctx: SimulatorContext, pathname: string): Route | undefined {
@@ -119,28 +116,8 @@ function result(ctx: SimulatorContext, requestId: string, { res }: RouteRequest)
   }
   const job = findJob(ctx, requestId, res);
   if (!job) return;
-  if (job.status !== 'COMPLETED') {
-    sendJson(res, 400, { detail: 'Request is still in progress' }, headers);
-  } else if (job.cancelled) {
-    sendJson(res, 499, { detail: 'Request was cancelled', error_type: 'client_cancelled' }, headers);
-  } else if (job.plan.fail) {
-    sendJson(res, job.plan.fail.status, job.plan.fail.body, { ...headers, ...job.plan.fail.headers });
-  } else {
-    sendJson(
-      res,
-      200,
-      {
-        video: {
-          url: `${ctx.base}${resultClipPath(requestId)}`,
-          content_type: 'video/mp4',
-          file_name: `${requestId}.mp4`,
-          file_size: ctx.resultClip.length,
-        },
-        seed: job.seed,
-      },
-      headers,
-    );
-  }
+  const answer = resultAnswer(ctx.base, ctx.resultClip.length, job);
+  sendJson(res, answer.status, answer.body, { ...headers, ...answer.headers });
 }
 
 function cancel(ctx: SimulatorContext, requestId: string, { res }: RouteRequest): void {

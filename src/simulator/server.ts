@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { SimulatorContext } from './context.js';
 import { readBody, sendJson } from './http.js';
+import { matchJwksRoute } from './jwks-api.js';
 import { matchQueueRoute } from './queue-api.js';
 import { matchStorageRoute } from './storage-api.js';
 
@@ -24,7 +25,8 @@ async function handle(
   const url = new URL(req.url ?? '/', ctx.base);
   const body = await readBody(req);
   ctx.calls.record(method, url, req.headers, body);
-  const route = matchQueueRoute(ctx, url.pathname) ?? matchStorageRoute(ctx, url.pathname);
+  const route =
+    matchQueueRoute(ctx, url.pathname) ?? matchStorageRoute(ctx, url.pathname) ?? matchJwksRoute(ctx, url.pathname);
   if (!route) {
     sendJson(res, 404, { detail: 'Not found' });
     return;

@@ -23,6 +23,14 @@ export interface SimulatorOptions {
   keepAliveMs?: number;
   /** Seed of the fault PRNG. Default 1. */
   seed?: number;
+  /** The user id webhooks are signed for (`X-Fal-Webhook-User-Id`). Default 'sim-user-1'. */
+  webhookUserId?: string;
+  /** Retries of a webhook delivery that got no 2xx answer. Default 10. */
+  webhookRetries?: number;
+  /** Delay before a webhook's first retry; it doubles per retry, capped at 60000. Default 1000. */
+  webhookRetryBaseMs?: number;
+  /** Time a webhook attempt may take to get an answer before it counts as a network error. Default 15000. */
+  webhookTimeoutMs?: number;
 }
 
 export interface JobPlan {
@@ -125,6 +133,30 @@ export interface SimulatorFaults {
   streamEndsEarly: boolean;
   /** When set, cancel answers this status. */
   cancel: number | undefined;
+  /** Whether a finished job's webhook is sent at all (read when the job completes). Default true. */
+  webhooks: boolean;
+  /** Extra deliveries of each webhook, each signed afresh (read when the job completes). Default 0. */
+  webhookDuplicates: number;
+}
+
+/** One POST of a webhook to a submit's `fal_webhook` URL. */
+export interface WebhookAttempt {
+  /** Numbers deliveries from 1; a delivery's retries share it, duplicates and redeliveries get their own. */
+  delivery: number;
+  requestId: string;
+  url: string;
+  /** 1 for the first POST of a delivery, 2 for its first retry, ... */
+  attempt: number;
+  /** The answer's HTTP status; undefined on a network error or timeout. */
+  status: number | undefined;
+  /** Why there is no status. */
+  error: string | undefined;
+  /** The JSON text sent, the same for every attempt of a delivery. */
+  body: string;
+  /** Headers sent: Content-Type and the four X-Fal-Webhook-* signature headers. */
+  headers: Record<string, string>;
+  /** Epoch milliseconds when the attempt was sent. */
+  at: number;
 }
 
 export interface StoredFile {
@@ -148,6 +180,25 @@ export interface FalSimulator {
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** The bytes behind a file URL the simulator issued (uploads and result clips). */
   storedFile(url: string): StoredFile | undefined;
-  /** Closes every socket (open status streams included) and timer. */
+  /** Where the webhook signing key is published: `${url}/.well-known/jwks.json`. */
+  readonly jwksUrl: string;
+  /** The user id webhooks are signed for. */
+  readonly webhookUserId: string;
+  /**
+   * Every webhook attempt, oldest first (the latest 10,000), recorded once its answer (or error) is
+   * in; each one is a change for `waitFor`.
+   */
+  readonly webhooks: readonly WebhookAttempt[];
+  /**
+   * The four X-Fal-Webhook-* headers that sign `body` for `requestId` with the simulator's key;
+   * `timestamp` is in Unix seconds, default now.
+   */
+  signWebhook(body: string, requestId: string, timestamp?: number): Record<string, string>;
+  /**
+   * Sends a finished job's webhook again now, as one more delivery (retried like any other), even
+   * while `faults.webhooks` is false. Throws when the job is unknown, not finished, or had no webhook URL.
+   */
+  redeliver(requestId: string): void;
+  /** Closes every socket (open status streams and webhook deliveries included) and timer. */
   stop(): Promise<void>;
 }

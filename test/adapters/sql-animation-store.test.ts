@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Animation } from '../../src/animations/model.js';
 import { applyChange, type Change } from '../../src/animations/state.js';
 import { openAnimationStore, type StoreLocation } from '../../src/adapters/store/open-store.js';
-import { InvalidCursorError, type NewAnimation } from '../../src/ports/animation-store.js';
+import { InvalidCursorError, type InsertOutcome, type NewAnimation } from '../../src/ports/animation-store.js';
 import { temporaryDirectory } from '../support/harness.js';
 import { freshPostgresDatabase } from '../support/postgres.js';
 
@@ -42,6 +42,11 @@ function newAnimation(overrides: Partial<NewAnimation> = {}): NewAnimation {
   };
 }
 
+function animationOf(outcome: InsertOutcome): Animation {
+  if (outcome.kind === 'overQuota') throw new Error('unexpectedly over quota');
+  return outcome.animation;
+}
+
 const decide = (change: Change) => (current: Animation) => applyChange(current, change, tick());
 const line = (message: string) => ({ message, level: 'INFO', timestamp: tick() });
 
@@ -55,10 +60,10 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
   it('records an animation and reads it back, with its first status in the history', async () => {
     const { store } = await open();
     const fresh = newAnimation({ negativePrompt: 'blurry' });
-    const { animation, created } = await store.insert(fresh);
-    expect(created).toBe(true);
+    const outcome = await store.insert(fresh);
+    expect(outcome.kind).toBe('created');
     expect(await store.get(fresh.id)).toEqual({ ...fresh, version: 1, logCount: 0, updatedAt: fresh.createdAt });
-    expect(animation.version).toBe(1);
+    expect(outcome.kind === 'created' && outcome.animation.version).toBe(1);
     expect((await store.statusHistory(fresh.id)).map((h) => h.status)).toEqual(['SUBMITTING']);
     expect(await store.get(randomUUID())).toBeUndefined();
     await store.close();
@@ -69,21 +74,21 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
     const results = await Promise.all(
       Array.from({ length: 50 }, () => store.insert(newAnimation({ idempotencyKey: 'same-key' }))),
     );
-    expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(new Set(results.map((r) => r.animation.id)).size).toBe(1);
+    expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
+    expect(new Set(results.map((r) => animationOf(r).id)).size).toBe(1);
 
     const other = await store.insert(newAnimation({ owner: 'bob', idempotencyKey: 'same-key' }));
-    expect(other.created).toBe(true);
+    expect(other.kind).toBe('created');
 
-    await store.releaseIdempotencyKey(results[0]!.animation.id);
+    await store.releaseIdempotencyKey(animationOf(results[0]!).id);
     const again = await store.insert(newAnimation({ idempotencyKey: 'same-key' }));
-    expect(again.created).toBe(true);
+    expect(again.kind).toBe('created');
     await store.close();
   });
 
   it('applies changes atomically: row, ordered log lines and status history, or nothing', async () => {
     const { store } = await open();
-    const { animation } = await store.insert(newAnimation());
+    const animation = animationOf(await store.insert(newAnimation()));
     await store.update(animation.id, decide({ type: 'submitted', requestId: 'req-1', queuePosition: 2 }));
     const change = await store.update(
       animation.id,
@@ -103,7 +108,7 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
 
   it('serialises concurrent updates of one animation: every line kept once, in a gap-free sequence', async () => {
     const { store } = await open();
-    const { animation } = await store.insert(newAnimation({ requestId: 'r', status: 'IN_PROGRESS' }));
+    const animation = animationOf(await store.insert(newAnimation({ requestId: 'r', status: 'IN_PROGRESS' })));
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         store.update(animation.id, decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line(`l${i}`)] })),
@@ -119,7 +124,7 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
   it("lists an owner's animations newest first, a page at a time, filtered by status", async () => {
     const { store } = await open();
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await store.insert(newAnimation())).animation.id);
+    for (let i = 0; i < 7; i++) ids.push(animationOf(await store.insert(newAnimation())).id);
     await store.insert(newAnimation({ owner: 'bob' }));
     await store.update(ids[2]!, decide({ type: 'cancelled' }));
 
@@ -138,15 +143,39 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
     expect(cancelled.hasNextPage).toBe(false);
     await expect(store.list('alice', { first: 3, after: 'not-a-cursor', status: null })).rejects.toBeInstanceOf(InvalidCursorError);
 
-    expect(await store.countUnfinished('alice')).toBe(6);
-    expect(await store.countCreatedSince('alice', '1970-01-01T00:00:00.000Z')).toBe(7);
     expect((await store.listUnfinished()).map((a) => a.id)).toEqual([...ids.filter((id) => id !== ids[2]), expect.any(String)]);
+    await store.close();
+  });
+
+  it("refuses, atomically, an insert over the owner's quota of unfinished animations or animations per window", async () => {
+    const { store } = await open();
+    const quota = { maxUnfinished: 3, maxInWindow: 100, windowStart: '1970-01-01T00:00:00.000Z' };
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.insert(newAnimation(), quota)));
+    expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.kind === 'overQuota')).toHaveLength(7);
+    expect(outcomes.find((o) => o.kind === 'overQuota')).toEqual({ kind: 'overQuota', limit: 'unfinished', oldestInWindow: null });
+    expect((await store.insert(newAnimation({ owner: 'bob' }), quota)).kind).toBe('created');
+
+    for (const outcome of outcomes.filter((o) => o.kind === 'created')) {
+      await store.update(animationOf(outcome).id, decide({ type: 'cancelled' }));
+    }
+    const windowQuota = { maxUnfinished: 100, maxInWindow: 3, windowStart: '1970-01-01T00:00:00.000Z' };
+    const refused = await store.insert(newAnimation(), windowQuota);
+    expect(refused).toMatchObject({ kind: 'overQuota', limit: 'window' });
+    expect(refused.kind === 'overQuota' && Date.parse(refused.oldestInWindow!)).toBeGreaterThan(0);
+    expect((await store.insert(newAnimation(), { ...windowQuota, windowStart: tick() })).kind).toBe('created');
+
+    const keyed = animationOf(await store.insert(newAnimation({ idempotencyKey: 'kept' })));
+    expect(await store.insert(newAnimation({ idempotencyKey: 'kept' }), { ...windowQuota, maxUnfinished: 0 })).toEqual({
+      kind: 'existing',
+      animation: keyed,
+    });
     await store.close();
   });
 
   it('keeps everything across a close and reopen', async () => {
     const { store, where } = await open();
-    const { animation } = await store.insert(newAnimation({ idempotencyKey: 'k' }));
+    const animation = animationOf(await store.insert(newAnimation({ idempotencyKey: 'k' })));
     await store.update(animation.id, decide({ type: 'submitted', requestId: 'r9', queuePosition: 0 }));
     await store.update(animation.id, decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('x')] }));
     await store.close();
@@ -154,7 +183,7 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
     const { store: reopened } = await open(where);
     expect(await reopened.get(animation.id)).toMatchObject({ status: 'IN_PROGRESS', requestId: 'r9', logCount: 1, version: 3 });
     expect((await reopened.logs(animation.id)).map((l) => l.message)).toEqual(['x']);
-    expect((await reopened.insert(newAnimation({ idempotencyKey: 'k' }))).created).toBe(false);
+    expect((await reopened.insert(newAnimation({ idempotencyKey: 'k' }))).kind).toBe('existing');
     expect(await reopened.ping()).toBe(true);
     await reopened.close();
   });

@@ -46,6 +46,9 @@ export async function startTestGateway(simulator: FalSimulator, env: Partial<Env
     POLL_INTERVAL_MS: '40',
     MAX_BACKOFF_MS: '400',
     UPSTREAM_TIMEOUT_MS: '3000',
+    MAX_ACTIVE_ANIMATIONS: '1000',
+    MAX_ANIMATIONS_PER_HOUR: '100000',
+    MAX_SUBSCRIPTIONS_PER_SOCKET: '200',
     LOG_LEVEL: 'debug',
     ...env,
   } as Record<string, string>);

@@ -2,7 +2,15 @@ import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { Animation, AnimationChange, AnimationLog, AnimationStatus } from '../../animations/model.js';
 import { TERMINAL_STATUSES } from '../../animations/model.js';
 import type { AppliedChange } from '../../animations/state.js';
-import { InvalidCursorError, type AnimationStore, type NewAnimation, type Page, type PageRequest } from '../../ports/animation-store.js';
+import {
+  InvalidCursorError,
+  type AnimationStore,
+  type InsertOutcome,
+  type NewAnimation,
+  type Page,
+  type PageRequest,
+  type Quota,
+} from '../../ports/animation-store.js';
 import type { AnimationRow, Database } from './database.js';
 import { migrationProvider } from './migrations.js';
 
@@ -22,29 +30,28 @@ export class SqlAnimationStore implements AnimationStore {
     if (error) throw error;
   }
 
-  async insert(animation: NewAnimation): Promise<{ animation: Animation; created: boolean }> {
+  async insert(animation: NewAnimation, quota?: Quota): Promise<InsertOutcome> {
     const row = toRow({ ...animation, version: 1, logCount: 0, updatedAt: animation.createdAt });
-    for (;;) {
-      const inserted = await this.db.transaction().execute(async (trx) => {
-        const result = await trx
-          .insertInto('animations')
-          .values(row)
-          .onConflict((conflict) => conflict.columns(['owner', 'idempotency_key']).doNothing())
+    return this.db.transaction().execute(async (trx) => {
+      // Inserts of one owner take turns, so idempotency and quota checks see each other.
+      if (this.locksRows) await sql`select pg_advisory_xact_lock(hashtext(${animation.owner}))`.execute(trx);
+      if (animation.idempotencyKey !== null) {
+        const existing = await trx
+          .selectFrom('animations')
+          .selectAll()
+          .where('owner', '=', animation.owner)
+          .where('idempotency_key', '=', animation.idempotencyKey)
           .executeTakeFirst();
-        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-        await recordStatus(trx, row.id, 1, row.status, row.created_at);
-        return true;
-      });
-      if (inserted) return { animation: toAnimation(row), created: true };
-      const existing = await this.db
-        .selectFrom('animations')
-        .selectAll()
-        .where('owner', '=', animation.owner)
-        .where('idempotency_key', '=', animation.idempotencyKey)
-        .executeTakeFirst();
-      // The key may have been released between the conflict and this read; then try again.
-      if (existing) return { animation: toAnimation(existing), created: false };
-    }
+        if (existing) return { kind: 'existing', animation: toAnimation(existing) };
+      }
+      if (quota) {
+        const refusal = await checkQuota(trx, animation.owner, quota);
+        if (refusal) return refusal;
+      }
+      await trx.insertInto('animations').values(row).execute();
+      await recordStatus(trx, row.id, 1, row.status, row.created_at);
+      return { kind: 'created', animation: toAnimation(row) };
+    });
   }
 
   async get(id: string): Promise<Animation | undefined> {
@@ -123,26 +130,6 @@ export class SqlAnimationStore implements AnimationStore {
     return rows.map(toAnimation);
   }
 
-  async countUnfinished(owner: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('animations')
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where('owner', '=', owner)
-      .where('status', 'not in', TERMINAL)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
-
-  async countCreatedSince(owner: string, since: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('animations')
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where('owner', '=', owner)
-      .where('created_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
-
   async statusHistory(id: string): Promise<{ status: AnimationStatus; at: string }[]> {
     const rows = await this.db
       .selectFrom('animation_status_history')
@@ -165,6 +152,26 @@ export class SqlAnimationStore implements AnimationStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+async function checkQuota(trx: Transaction<Database>, owner: string, quota: Quota): Promise<InsertOutcome | undefined> {
+  const unfinished = await trx
+    .selectFrom('animations')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('owner', '=', owner)
+    .where('status', 'not in', TERMINAL)
+    .executeTakeFirstOrThrow();
+  if (Number(unfinished.count) >= quota.maxUnfinished) return { kind: 'overQuota', limit: 'unfinished', oldestInWindow: null };
+  const recent = await trx
+    .selectFrom('animations')
+    .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
+    .where('owner', '=', owner)
+    .where('created_at', '>=', quota.windowStart)
+    .executeTakeFirstOrThrow();
+  if (Number(recent.count) >= quota.maxInWindow) {
+    return { kind: 'overQuota', limit: 'window', oldestInWindow: (recent.oldest as string | null) ?? null };
+  }
+  return undefined;
 }
 
 async function recordStatus(trx: Transaction<Database>, id: string, version: number, status: string, at: string) {

@@ -1,0 +1,84 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { GatewayError } from '../animations/errors.js';
+import { authRequired, type AuthConfig } from '../config.js';
+
+export interface Principal {
+  /** Whose animations the caller may see and change. */
+  owner: string;
+  /** When the credential stops being valid (epoch ms), for JWTs; null for API keys. */
+  expiresAt: number | null;
+}
+
+/** The only owner when no credentials are configured (loopback-only sandbox use). */
+export const LOCAL_PRINCIPAL: Principal = { owner: 'local', expiresAt: null };
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/**
+ * Turns an `Authorization: Bearer …` value into a Principal: an API key (compared in
+ * constant time against every configured key) or a JWT (HS256 secret or JWKS; `exp`
+ * required, `iss`/`aud` checked when configured; the owner is `sub`). Throws
+ * UNAUTHENTICATED, with a message that never repeats the credential.
+ */
+export class Authenticator {
+  private readonly keys: { owner: string; digest: Buffer }[];
+  private readonly jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
+  readonly required: boolean;
+
+  constructor(private readonly config: AuthConfig) {
+    this.required = authRequired(config);
+    this.keys = [...config.apiKeys].map(([owner, key]) => ({ owner, digest: digest(key) }));
+    this.jwtKey = config.jwt.secret
+      ? new TextEncoder().encode(config.jwt.secret)
+      : config.jwt.jwksUrl
+        ? createRemoteJWKSet(new URL(config.jwt.jwksUrl))
+        : undefined;
+  }
+
+  async authenticate(authorization: string | null | undefined): Promise<Principal> {
+    if (!this.required) return LOCAL_PRINCIPAL;
+    const credential = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (!credential) throw unauthenticated('Missing credentials: send Authorization: Bearer <API key or JWT>.');
+    const owner = this.ownerOfKey(credential);
+    if (owner) return { owner, expiresAt: null };
+    if (this.jwtKey && JWT_SHAPE.test(credential)) return this.verifyJwt(credential);
+    throw unauthenticated('Invalid credentials.');
+  }
+
+  /** Checks every key, whatever matches first, so timing says nothing about which keys exist. */
+  private ownerOfKey(credential: string): string | undefined {
+    const given = digest(credential);
+    let owner: string | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(given, key.digest)) owner ??= key.owner;
+    }
+    return owner;
+  }
+
+  private async verifyJwt(token: string): Promise<Principal> {
+    try {
+      const options = {
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+        requiredClaims: ['exp', 'sub'],
+      };
+      const { payload } =
+        this.jwtKey instanceof Uint8Array
+          ? await jwtVerify(token, this.jwtKey, { ...options, algorithms: ['HS256'] })
+          : await jwtVerify(token, this.jwtKey as JWTVerifyGetKey, options);
+      if (!payload.sub || payload.exp === undefined) throw new Error('sub and exp are required');
+      return { owner: payload.sub, expiresAt: payload.exp * 1000 };
+    } catch {
+      throw unauthenticated('Invalid credentials.');
+    }
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function unauthenticated(message: string): GatewayError {
+  return new GatewayError('UNAUTHENTICATED', message);
+}

@@ -1,0 +1,39 @@
+import type { Job } from './jobs.js';
+
+/** What GET result answers for a job; the webhook's payload is this body too. */
+export interface ResultAnswer {
+  status: number;
+  body: unknown;
+  /** Extra headers beyond x-fal-request-id (a failure plan's own headers). */
+  headers: Record<string, string>;
+}
+
+export function resultClipPath(requestId: string): string {
+  return `/files/result/${requestId}.mp4`;
+}
+
+/** The one source of the result endpoint's status and body for a job, in any state. */
+export function resultAnswer(base: string, resultClipBytes: number, job: Job): ResultAnswer {
+  if (job.status !== 'COMPLETED') {
+    return { status: 400, body: { detail: 'Request is still in progress' }, headers: {} };
+  }
+  if (job.cancelled) {
+    return { status: 499, body: { detail: 'Request was cancelled', error_type: 'client_cancelled' }, headers: {} };
+  }
+  if (job.plan.fail) {
+    return { status: job.plan.fail.status, body: job.plan.fail.body, headers: { ...job.plan.fail.headers } };
+  }
+  return {
+    status: 200,
+    body: {
+      video: {
+        url: `${base}${resultClipPath(job.requestId)}`,
+        content_type: 'video/mp4',
+        file_name: `${job.requestId}.mp4`,
+        file_size: resultClipBytes,
+      },
+      seed: job.seed,
+    },
+    headers: {},
+  };
+}

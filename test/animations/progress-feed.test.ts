@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { InProcessAnimationEvents } from '../../src/adapters/events/in-process-animation-events.js';
+import { openAnimationStore } from '../../src/adapters/store/open-store.js';
+import { progressFeed, type ProgressEvent } from '../../src/animations/progress-feed.js';
+import { AnimationRecorder } from '../../src/animations/recorder.js';
+import type { AnimationStore } from '../../src/ports/animation-store.js';
+import { temporaryDirectory } from '../support/harness.js';
+
+const silent = { debug: () => undefined, info: () => undefined };
+const line = (message: string) => ({ message, level: 'INFO', timestamp: new Date().toISOString() });
+
+describe('progressFeed', () => {
+  it('sends each line once even when a change lands between reading the animation and its lines', async () => {
+    const store = await openAnimationStore({ kind: 'embedded', dataDir: temporaryDirectory() });
+    const events = new InProcessAnimationEvents();
+    const recorder = new AnimationRecorder(store, events, silent);
+    const id = randomUUID();
+    await store.insert({
+      id,
+      owner: 'local',
+      requestId: 'r',
+      status: 'IN_PROGRESS',
+      queuePosition: null,
+      progress: null,
+      upstreamError: null,
+      prompt: 'p',
+      negativePrompt: null,
+      imageUrl: 'https://example.com/i.png',
+      videoUrl: 'https://example.com/v.mp4',
+      resolution: '480p',
+      seed: null,
+      numInferenceSteps: 30,
+      cfgScale: 1.5,
+      video: null,
+      error: null,
+      idempotencyKey: null,
+      inputHash: 'h',
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+    });
+    await recorder.record(id, { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('a'), line('b')] });
+
+    // A store that lets the watcher record two more lines right after the snapshot's animation is read.
+    let interleaved = false;
+    let raced!: () => void;
+    const racedDone = new Promise<void>((resolve) => (raced = resolve));
+    const racing: AnimationStore = Object.create(store, {
+      get: {
+        value: async (animationId: string) => {
+          const animation = await store.get(animationId);
+          if (!interleaved) {
+            interleaved = true;
+            await recorder.record(id, { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('c'), line('d')] });
+            raced();
+          }
+          return animation;
+        },
+      },
+    });
+
+    const feed = progressFeed(racing, events, id);
+    const received: ProgressEvent[] = [];
+    const collecting = (async () => {
+      for await (const event of feed) received.push(event);
+    })();
+    await racedDone;
+    await recorder.record(id, { type: 'cancelled' });
+    await collecting;
+
+    expect(received.flatMap((event) => event.newLogs.map((log) => log.message))).toEqual(['a', 'b', 'c', 'd']);
+    expect(received.at(-1)!.status).toBe('CANCELLED');
+    await store.close();
+  });
+});

@@ -137,7 +137,9 @@ export class AnimationService {
   /** Follows an animation live; throws NOT_FOUND before the first event when it is not the owner's. */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
-    return progressFeed(this.deps.store, this.deps.events, id);
+    return progressFeed(this.deps.store, this.deps.events, id, (err) =>
+      this.deps.logger.warn({ animationId: id, err }, 'progress feed failed'),
+    );
   }
 
   async cancel(owner: string, id: string): Promise<Animation> {

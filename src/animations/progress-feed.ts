@@ -16,12 +16,21 @@ export interface ProgressEvent {
  * per recorded change with only the lines not sent before; it ends right after a terminal
  * status. Fed from the store and the event bus, never from the upstream.
  */
-export function progressFeed(store: AnimationStore, events: AnimationEvents, id: string): AsyncIterableIterator<ProgressEvent> {
+export function progressFeed(
+  store: AnimationStore,
+  events: AnimationEvents,
+  id: string,
+  onError: (error: unknown) => void,
+): AsyncIterableIterator<ProgressEvent> {
   return new Repeater<ProgressEvent>(async (push, stop) => {
     let sent: { version: number; logCount: number } | undefined;
     let work: Promise<void> = Promise.resolve();
     const enqueue = (task: () => Promise<void>) => {
-      work = work.then(task).catch((error: unknown) => stop(error));
+      work = work.then(task).catch((error: unknown) => {
+        onError(error);
+        // Transports send a stream's error text as is, so it must not carry internals.
+        stop(new Error('Unexpected error.'));
+      });
     };
 
     const emit = (animation: Animation, newLogs: AnimationLog[]) => {

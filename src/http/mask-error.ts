@@ -23,7 +23,16 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   if (located && isVariableCoercionError(located)) {
     return createGraphQLError(located.message!, { nodes: located.nodes, extensions: { code: 'BAD_USER_INPUT' } });
   }
+  if (located && isUncodedRequestError(located)) {
+    return createGraphQLError(located.message!, { extensions: { ...located.extensions, code: 'BAD_REQUEST' } });
+  }
   return yogaMaskError(error, message, isDev);
+}
+
+/** A refusal of the HTTP request itself (yoga's CSRF check, say) that came without a code. */
+function isUncodedRequestError(error: Partial<GraphQLError>): boolean {
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return error.extensions?.code === undefined && status !== undefined && status >= 400 && status < 500;
 }
 
 /** graphql-js reports variables of the wrong type without a code; they are bad user input. */

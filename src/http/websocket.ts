@@ -51,8 +51,10 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) {
       return refuseUpgrade(socket, 404, 'Not Found');
     }
+    // Browsers always send Origin, so a foreign one is refused (cross-site WebSocket
+    // hijacking); clients that are not browsers send none and prove themselves in connection_init.
     const origin = request.headers.origin;
-    if (options.allowedOrigins && (!origin || !options.allowedOrigins.includes(origin))) {
+    if (options.allowedOrigins && origin !== undefined && !options.allowedOrigins.includes(origin)) {
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
@@ -113,8 +115,14 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
         } catch (error) {
           return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors.map((error: GraphQLError) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document);
+        } catch (error) {
+          // graphql-armor throws to stop validating a document over a limit.
+          errors = [error as GraphQLError];
+        }
+        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         return {
           schema,
           operationName: params.operationName,
@@ -130,6 +138,14 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
     },
     wss,
   );
+
+  // graphql-ws prints every socket error (an oversized frame, a reset) to stderr and answers
+  // it with 4500; ws has already closed such a socket with the right code (1009, 1006), so
+  // the gateway only logs it.
+  wss.on('connection', (ws) => {
+    ws.removeAllListeners('error');
+    ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
+  });
 
   return {
     /** Closes every socket with 1001 and stops accepting new ones. */

@@ -1,15 +1,17 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createFetch } from '@whatwg-node/fetch';
+import type { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { AnimationService } from '../animations/animation-service.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
+import { useGetParamsCheck } from './get-request-params.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
 import { maskError } from './mask-error.js';
+import { useNoIntrospection } from './no-introspection.js';
 import { useOperationLogging } from './operation-logging.js';
 
 /** What the WebSocket binding adds to yoga's initial context: the socket's authenticated caller. */
@@ -33,18 +35,23 @@ export interface YogaOptions {
 }
 
 /** The same limits on every transport: HTTP, SSE and WebSocket (through getEnveloped). */
-export const QUERY_LIMITS = { depth: 8, aliases: 15, tokens: 1000, directives: 10, cost: 5000 } as const;
+export const QUERY_LIMITS = { depth: 6, aliases: 15, tokens: 1000, directives: 10, cost: 20_000 } as const;
+
+/** graphql-armor's rejections carry no code; they are invalid documents like any other. */
+function markAsInvalidDocument(_context: unknown, error: GraphQLError): void {
+  (error.extensions as Record<string, unknown>).code ??= 'GRAPHQL_VALIDATION_FAILED';
+}
 
 /** GraphQL over HTTP and SSE at /graphql; the WebSocket binding reuses it through getEnveloped. */
 export function createGatewayYoga(options: YogaOptions): GatewayYoga {
   let graphiqlPage: string | undefined;
-  const exposeLimits = !options.production;
+  const limit = { exposeLimits: !options.production, onReject: [markAsInvalidDocument] };
   const armor = new EnvelopArmor({
-    maxDepth: { n: QUERY_LIMITS.depth, flattenFragments: true, exposeLimits },
-    maxAliases: { n: QUERY_LIMITS.aliases, exposeLimits },
-    maxTokens: { n: QUERY_LIMITS.tokens, exposeLimits },
-    maxDirectives: { n: QUERY_LIMITS.directives, exposeLimits },
-    costLimit: { maxCost: QUERY_LIMITS.cost, exposeLimits },
+    maxDepth: { n: QUERY_LIMITS.depth, flattenFragments: true, ...limit },
+    maxAliases: { n: QUERY_LIMITS.aliases, ...limit },
+    maxTokens: { n: QUERY_LIMITS.tokens, ...limit },
+    maxDirectives: { n: QUERY_LIMITS.directives, ...limit },
+    costLimit: { maxCost: QUERY_LIMITS.cost, ...limit },
     blockFieldSuggestion: { enabled: options.production },
   }).protect();
 
@@ -64,8 +71,9 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     plugins: [
       ...armor.plugins,
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      useGetParamsCheck(),
       useOperationLogging(options.logger),
-      ...(options.introspection ? [] : [useDisableIntrospection()]),
+      ...(options.introspection ? [] : [useNoIntrospection()]),
     ],
     // GraphiQL with its assets bundled (no CDN, so it works offline). The ~9 MB page is loaded
     // on first use and rendered once.

@@ -59,7 +59,9 @@ describe('progressFeed', () => {
       },
     });
 
-    const feed = progressFeed(racing, events, id);
+    const feed = progressFeed(racing, events, id, (error) => {
+      throw error;
+    });
     const received: ProgressEvent[] = [];
     const collecting = (async () => {
       for await (const event of feed) received.push(event);

@@ -8,22 +8,34 @@ import {
   CancelAnimationDocument,
   CreateAnimationDocument,
 } from '../gql/graphql.js';
+import { jwtFor } from '../support/auth.js';
 import { CANARY_FAL_KEY, startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { spellingsOf, TrafficRecorder } from '../support/recording.js';
 
-describe('the fal key', () => {
-  it('reaches fal on every call and never appears in a response, error, frame or log line', async () => {
+const CANARY_API_KEY = 'api-canary-5e1d7b22-secret-key';
+const CANARY_JWT_SECRET = 'jwt-canary-0b9c4f61-secret-signing-key';
+
+describe('secrets', () => {
+  it('reach only where they belong: the fal key goes to fal, and no key, JWT or secret appears in a response, error, frame or log line', async () => {
     const simulator = await startSimulator();
-    const gateway = await startTestGateway(simulator);
+    const gateway = await startTestGateway(simulator, { API_KEYS: `alice:${CANARY_API_KEY}`, JWT_SECRET: CANARY_JWT_SECRET });
+    const validJwt = await jwtFor('bob', { secret: CANARY_JWT_SECRET });
+    const expiredJwt = await jwtFor('bob', { secret: CANARY_JWT_SECRET, expiresInSeconds: -60 });
+    const auth = { authorization: `Bearer ${CANARY_API_KEY}` };
     const traffic = new TrafficRecorder();
-    const ws = createClient({ url: `${gateway.url.replace('http', 'ws')}/graphql`, webSocketImpl: traffic.WebSocket, retryAttempts: 0 });
+    const ws = createClient({
+      url: `${gateway.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: traffic.WebSocket,
+      retryAttempts: 0,
+      connectionParams: auth,
+    });
     const follow = (id: string) =>
       new Promise<void>((resolve, reject) => {
         ws.subscribe({ query: print(AnimationProgressDocument), variables: { id } }, { next: () => {}, error: reject, complete: resolve });
       });
     const create = async (overrides = {}) => {
-      const response = await traffic.post(gateway.url, CreateAnimationDocument, { input: input(overrides) });
+      const response = await traffic.post(gateway.url, CreateAnimationDocument, { input: input(overrides) }, auth);
       return (await response.clone().json()) as { data?: { createAnimation: { id: string } } };
     };
 
@@ -32,11 +44,23 @@ describe('the fal key', () => {
     await follow(ok.data!.createAnimation.id);
     await traffic.fetch(`${gateway.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...auth },
       body: JSON.stringify({ query: print(AnimationProgressDocument), variables: { id: ok.data!.createAnimation.id } }),
     });
-    await traffic.post(gateway.url, AnimationDocument, { id: ok.data!.createAnimation.id });
-    await traffic.post(gateway.url, AnimationsDocument, {});
+    await traffic.post(gateway.url, AnimationDocument, { id: ok.data!.createAnimation.id }, auth);
+    await traffic.post(gateway.url, AnimationsDocument, {}, auth);
+    await traffic.post(gateway.url, AnimationsDocument, {}, { authorization: `Bearer ${validJwt}` });
+    await traffic.post(gateway.url, AnimationsDocument, {}, { authorization: `Bearer ${expiredJwt}` });
+    await traffic.post(gateway.url, AnimationsDocument, {}, { authorization: `Bearer ${CANARY_API_KEY}-wrong` });
+    const refusedSocket = createClient({
+      url: `${gateway.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: traffic.WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${expiredJwt}` },
+    });
+    await new Promise<void>((resolve) =>
+      refusedSocket.subscribe({ query: '{ __typename }' }, { next: () => {}, error: () => resolve(), complete: resolve }),
+    );
 
     // fal failures whose bodies echo the key, as a misbehaving upstream might.
     simulator.plan(() => ({ fail: { status: 500, body: { detail: `runner crashed; auth was Key ${CANARY_FAL_KEY}` } } }));
@@ -47,14 +71,14 @@ describe('the fal key', () => {
     }));
     const rejected = await create();
     await follow(rejected.data!.createAnimation.id);
-    await traffic.post(gateway.url, AnimationDocument, { id: rejected.data!.createAnimation.id });
+    await traffic.post(gateway.url, AnimationDocument, { id: rejected.data!.createAnimation.id }, auth);
     simulator.plan(undefined);
 
     simulator.faults.submit = [401, 500];
     await create();
     await create();
     await create({ prompt: '' });
-    await traffic.post(gateway.url, CancelAnimationDocument, { id: ok.data!.createAnimation.id });
+    await traffic.post(gateway.url, CancelAnimationDocument, { id: ok.data!.createAnimation.id }, auth);
     await traffic.fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } });
     await ws.dispose();
     await gateway.stop();
@@ -63,7 +87,11 @@ describe('the fal key', () => {
     expect(traffic.captured.length).toBeGreaterThan(20);
     expect(gateway.logs.lines.length).toBeGreaterThan(5);
     expect(everything).toContain('runner crashed');
-    for (const spelling of spellingsOf(CANARY_FAL_KEY)) expect(everything).not.toContain(spelling);
+    for (const secret of [CANARY_FAL_KEY, CANARY_API_KEY, CANARY_JWT_SECRET, validJwt, expiredJwt]) {
+      for (const spelling of spellingsOf(secret)) expect(everything).not.toContain(spelling);
+    }
+    expect(everything).toContain('UNAUTHENTICATED');
+    expect(everything).toContain('close 4403');
     const authorizations = simulator.calls.requests.map((request) => request.headers.authorization);
     expect(new Set(authorizations)).toEqual(new Set([`Key ${CANARY_FAL_KEY}`]));
   });

@@ -71,6 +71,14 @@ const environment = z.object({
   MAX_IMAGE_BYTES: intFrom(20_000_000, 1),
   /** Largest driving video, uploaded or as a data: URI, in bytes. @default 200000000 */
   MAX_VIDEO_BYTES: intFrom(200_000_000, 1),
+  /** `1`: owners' webhooks may target loopback, private and link-local addresses, and plain http (local development). */
+  ALLOW_PRIVATE_WEBHOOKS: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** Signing secret for owners' webhooks (Standard Webhooks, `whsec_…`). Secret. */
+  WEBHOOK_SECRET: optionalString,
+  /** JWKS with the keys fal signs its webhooks with. @default https://rest.alpha.fal.ai/.well-known/jwks.json */
+  FAL_JWKS_URL: z.url().default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  /** Delay between reconciliation polls of an animation whose status stream ended, when fal's webhooks are on. @default 60000 */
+  RECONCILE_INTERVAL_MS: intFrom(60_000, 1),
 });
 
 export type Environment = z.input<typeof environment>;
@@ -113,6 +121,11 @@ export interface Config {
   };
   store: { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
   publicUrl: string | undefined;
+  allowPrivateWebhooks: boolean;
+  /** Secret. */
+  webhookSecret: string | undefined;
+  falJwksUrl: string;
+  reconcileIntervalMs: number;
   submitTimeoutMs: number;
   pollIntervalMs: number;
   maxBackoffMs: number;
@@ -165,6 +178,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'embedded', dataDir: e.DATA_DIR },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    allowPrivateWebhooks: flag(e.ALLOW_PRIVATE_WEBHOOKS, false),
+    webhookSecret: e.WEBHOOK_SECRET,
+    falJwksUrl: e.FAL_JWKS_URL,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     maxBackoffMs: e.MAX_BACKOFF_MS,

@@ -59,6 +59,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       falWebhookUrl: undefined,
       maxActiveAnimations: config.limits.maxActiveAnimations,
       maxAnimationsPerHour: config.limits.maxAnimationsPerHour,
+      maxImageBytes: config.limits.maxImageBytes,
+      maxVideoBytes: config.limits.maxVideoBytes,
+      allowPrivateWebhooks: config.allowPrivateWebhooks,
     },
   });
   await animations.resume();

@@ -3,11 +3,12 @@ import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js';
-import { isTerminal, type Animation, type AnimationLog, type AnimationStatus } from './model.js';
+import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type WebhookDelivery } from './model.js';
 import { progressFeed, type ProgressEvent } from './progress-feed.js';
 import type { AnimationRecorder } from './recorder.js';
 import type { UpstreamWatchers } from './upstream-watchers.js';
-import { inputHash, validateCreateInput } from './validation.js';
+import { resolveMedia, type MediaSource } from './media.js';
+import { inputHash, validateCreateInput, validateWebhookUrl } from './validation.js';
 
 export interface AnimationServiceOptions {
   /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. @default 120000 */
@@ -20,6 +21,12 @@ export interface AnimationServiceOptions {
   maxActiveAnimations: number;
   /** Animations one owner may create per rolling hour. @default 100 */
   maxAnimationsPerHour: number;
+  /** Largest reference image, uploaded or as a data: URI. @default 20000000 */
+  maxImageBytes: number;
+  /** Largest driving video, uploaded or as a data: URI. @default 200000000 */
+  maxVideoBytes: number;
+  /** Lets webhooks go to loopback, private and link-local addresses, and over plain http. */
+  allowPrivateWebhooks: boolean;
 }
 
 export interface ServiceLogger {
@@ -56,26 +63,36 @@ export class AnimationService {
   ) {}
 
   async create(owner: string, request: Record<string, unknown>): Promise<Animation> {
-    const input = validateCreateInput(request);
+    const fields = validateCreateInput(request);
     const idempotencyKey = validateIdempotencyKey(request.idempotencyKey);
-    const hash = inputHash(input);
+    const webhookUrl = validateWebhookUrl(request.webhookUrl, this.deps.options.allowPrivateWebhooks);
+    const limits = this.deps.options;
+    const media = {
+      image: await resolveMedia('image', IMAGE_FIELDS, fields.imageUrl, request.image as Blob | null, limits),
+      video: await resolveMedia('video', VIDEO_FIELDS, fields.videoUrl, request.video as Blob | null, limits),
+    };
+    // Uploaded bytes get a new fal URL each time, so a repeat is recognised by their digest.
+    const hash = inputHash({ ...fields, imageUrl: identity(media.image), videoUrl: identity(media.video), webhookUrl });
     const now = this.now();
     const outcome = await this.deps.store.insert(
       {
-      ...input,
-      id: randomUUID(),
-      owner,
-      requestId: null,
-      status: 'SUBMITTING',
-      queuePosition: null,
-      progress: null,
-      upstreamError: null,
-      video: null,
-      error: null,
-      idempotencyKey,
-      inputHash: hash,
-      createdAt: now.toISOString(),
-      completedAt: null,
+        ...fields,
+        imageUrl: placeholder(media.image),
+        videoUrl: placeholder(media.video),
+        id: randomUUID(),
+        owner,
+        requestId: null,
+        status: 'SUBMITTING',
+        queuePosition: null,
+        progress: null,
+        upstreamError: null,
+        video: null,
+        error: null,
+        idempotencyKey,
+        inputHash: hash,
+        webhookUrl,
+        createdAt: now.toISOString(),
+        completedAt: null,
       },
       {
         maxUnfinished: this.deps.options.maxActiveAnimations,
@@ -85,7 +102,7 @@ export class AnimationService {
     );
     switch (outcome.kind) {
       case 'created':
-        return this.submit(outcome.animation);
+        return this.submit(await this.upload(outcome.animation, media));
       case 'existing':
         if (outcome.animation.inputHash !== hash) {
           throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
@@ -128,6 +145,10 @@ export class AnimationService {
 
   logs(animation: Animation): Promise<AnimationLog[]> {
     return this.deps.store.logs(animation.id);
+  }
+
+  webhookDeliveries(animation: Animation): Promise<WebhookDelivery[]> {
+    return this.deps.store.webhookDeliveries(animation.id);
   }
 
   statusHistory(animation: Animation): Promise<{ status: AnimationStatus; at: string }[]> {
@@ -196,6 +217,26 @@ export class AnimationService {
     return failed;
   }
 
+  /** Puts uploaded files and data: URIs in fal storage, so fal always receives URLs. */
+  private async upload(animation: Animation, media: { image: MediaSource; video: MediaSource }): Promise<Animation> {
+    if (media.image.kind === 'url' && media.video.kind === 'url') return animation;
+    let urls: { imageUrl: string; videoUrl: string };
+    try {
+      const [imageUrl, videoUrl] = await Promise.all([this.storedUrl(media.image), this.storedUrl(media.video)]);
+      urls = { imageUrl, videoUrl };
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure)) throw error;
+      await this.recordRefusal(animation, error);
+      throw upstreamError('fal storage did not accept the files.', error.status);
+    }
+    const recorded = await this.deps.recorder.record(animation.id, { type: 'mediaUploaded', ...urls });
+    return recorded?.animation ?? { ...animation, ...urls };
+  }
+
+  private storedUrl(source: MediaSource): Promise<string> {
+    return source.kind === 'url' ? Promise.resolve(source.url) : this.deps.upstream.upload(source.file);
+  }
+
   private async submit(animation: Animation): Promise<Animation> {
     const { upstream, recorder, logger, options } = this.deps;
     try {
@@ -235,6 +276,18 @@ export class AnimationService {
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
+}
+
+const IMAGE_FIELDS = { urlField: 'imageUrl', fileField: 'image' };
+const VIDEO_FIELDS = { urlField: 'videoUrl', fileField: 'video' };
+
+function identity(source: MediaSource): string {
+  return source.kind === 'url' ? source.url : `sha256:${source.digest}`;
+}
+
+/** What imageUrl/videoUrl say until the upload to fal storage is done. */
+function placeholder(source: MediaSource): string {
+  return source.kind === 'url' ? source.url : `upload:${source.file.name}`;
 }
 
 /** Without an HTTP status fal never answered, so it may or may not have queued the request. */

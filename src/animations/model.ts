@@ -58,6 +58,8 @@ export interface Animation extends AnimationInput {
   error: AnimationFailure | null;
   idempotencyKey: string | null;
   inputHash: string;
+  /** Where the gateway POSTs the finished animation (signed), if anywhere. */
+  webhookUrl: string | null;
   /** Number of log lines recorded; the last one has this seq. */
   logCount: number;
   /** Incremented by every recorded change; events carry it so subscribers can skip what they have. */
@@ -65,6 +67,16 @@ export interface Animation extends AnimationInput {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+}
+
+/** One attempt to POST a finished animation to its owner's webhook. */
+export interface WebhookDelivery {
+  attempt: number;
+  /** HTTP status of the answer; null when there was none (network error, timeout, refused address). */
+  statusCode: number | null;
+  succeeded: boolean;
+  error: string | null;
+  at: string;
 }
 
 /** One recorded change of an animation, as published to subscribers. */

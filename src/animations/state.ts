@@ -19,6 +19,7 @@ export interface LogLine {
 }
 
 export type Change =
+  | { type: 'mediaUploaded'; imageUrl: string; videoUrl: string }
   | { type: 'submitted'; requestId: string; queuePosition: number | null }
   | {
       type: 'progressed';
@@ -52,6 +53,11 @@ export function applyChange(current: Animation, change: Change, now: string): Ap
   let appended: AnimationLog[] = [];
 
   switch (change.type) {
+    case 'mediaUploaded':
+      if (current.status !== 'SUBMITTING') return null;
+      next.imageUrl = change.imageUrl;
+      next.videoUrl = change.videoUrl;
+      break;
     case 'submitted':
       if (current.requestId !== null) return null;
       next.requestId = change.requestId;
@@ -117,6 +123,8 @@ function sameState(a: Animation, b: Animation): boolean {
   return (
     a.status === b.status &&
     a.requestId === b.requestId &&
+    a.imageUrl === b.imageUrl &&
+    a.videoUrl === b.videoUrl &&
     a.queuePosition === b.queuePosition &&
     a.progress === b.progress &&
     a.upstreamError === b.upstreamError &&

@@ -26,6 +26,10 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   if (located && isUncodedRequestError(located)) {
     return createGraphQLError(located.message!, { extensions: { ...located.extensions, code: 'BAD_REQUEST' } });
   }
+  if (located?.extensions?.code === 'REQUEST_ENTITY_TOO_LARGE') {
+    // An upload over the multipart file limit: bad input, as in the contract.
+    return createGraphQLError(located.message!, { extensions: { ...located.extensions, code: 'BAD_USER_INPUT' } });
+  }
   return yogaMaskError(error, message, isDev);
 }
 

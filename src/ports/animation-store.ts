@@ -1,4 +1,4 @@
-import type { Animation, AnimationChange, AnimationLog, AnimationStatus } from '../animations/model.js';
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../animations/model.js';
 import type { AppliedChange } from '../animations/state.js';
 
 export interface PageRequest {
@@ -68,6 +68,18 @@ export interface AnimationStore {
    * recorded change, or null when nothing was written or the animation does not exist.
    */
   update(id: string, decide: (current: Animation) => AppliedChange | null): Promise<AnimationChange | null>;
+
+  /** The animation fal knows by this request id, whoever owns it. */
+  findByRequestId(requestId: string): Promise<Animation | undefined>;
+
+  /** Records one attempt to deliver the owner's webhook; a repeated attempt number is ignored. */
+  recordWebhookDelivery(id: string, delivery: WebhookDelivery): Promise<void>;
+
+  /** Every attempt to deliver the animation's webhook, in order. */
+  webhookDeliveries(id: string): Promise<WebhookDelivery[]>;
+
+  /** Finished animations with a webhook that no attempt has delivered yet. */
+  listUndeliveredWebhooks(): Promise<Animation[]>;
 
   /** Forgets an animation's idempotency key, so the owner may use it again. */
   releaseIdempotencyKey(id: string): Promise<void>;

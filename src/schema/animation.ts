@@ -1,4 +1,4 @@
-import type { Animation, AnimationFailure, AnimationLog, VideoFile } from '../animations/model.js';
+import type { Animation, AnimationFailure, AnimationLog, VideoFile, WebhookDelivery } from '../animations/model.js';
 import type { ProgressEvent } from '../animations/progress-feed.js';
 import * as resolve from '../resolvers/animation-fields.js';
 import { builder } from './builder.js';
@@ -25,6 +25,17 @@ const AnimationErrorType = builder.objectRef<AnimationFailure>('AnimationError')
   fields: (t) => ({
     code: t.exposeString('code', { description: 'e.g. UPSTREAM_FAILED, UPSTREAM_REJECTED, TIMED_OUT' }),
     message: t.exposeString('message'),
+  }),
+});
+
+const WebhookDeliveryType = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+  description: 'One attempt to POST the finished animation to its webhookUrl.',
+  fields: (t) => ({
+    attempt: t.exposeInt('attempt'),
+    statusCode: t.exposeInt('statusCode', { nullable: true, description: "the receiver's HTTP status; null when it did not answer" }),
+    succeeded: t.exposeBoolean('succeeded'),
+    error: t.exposeString('error', { nullable: true }),
+    at: t.expose('at', { type: 'DateTime' }),
   }),
 });
 
@@ -64,6 +75,12 @@ export const AnimationType = builder.node(builder.objectRef<Animation>('Animatio
     upstreamError: t.exposeString('upstreamError', {
       nullable: true,
       description: 'why fal cannot be reached right now while the gateway keeps trying; null when all is well',
+    }),
+    webhookUrl: t.exposeString('webhookUrl', { nullable: true }),
+    webhookDeliveries: t.field({
+      type: [WebhookDeliveryType],
+      description: 'attempts to deliver the finished animation to webhookUrl, in order',
+      resolve: resolve.webhookDeliveries,
     }),
     statusHistory: t.field({
       type: [StatusChangeType],

@@ -13,6 +13,9 @@ export const CreateAnimationInput = builder.inputType('CreateAnimationInput', {
     seed: t.int(),
     numInferenceSteps: t.int({ description: 'default 30' }),
     cfgScale: t.float({ description: 'default 1.5' }),
+    webhookUrl: t.string({
+      description: 'https URL the gateway POSTs the animation to (signed, Standard Webhooks) once it is finished',
+    }),
     idempotencyKey: t.string({
       description: 'the same key from the same owner returns the same animation and submits nothing new',
     }),

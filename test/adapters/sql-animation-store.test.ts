@@ -36,6 +36,7 @@ function newAnimation(overrides: Partial<NewAnimation> = {}): NewAnimation {
     error: null,
     idempotencyKey: null,
     inputHash: 'hash',
+    webhookUrl: null,
     createdAt: tick(),
     completedAt: null,
     ...overrides,

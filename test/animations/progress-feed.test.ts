@@ -36,6 +36,7 @@ describe('progressFeed', () => {
       error: null,
       idempotencyKey: null,
       inputHash: 'h',
+    webhookUrl: null,
       createdAt: new Date().toISOString(),
       completedAt: null,
     });

@@ -28,6 +28,7 @@ const animation = (overrides: Partial<Animation> = {}): Animation => ({
   error: null,
   idempotencyKey: null,
   inputHash: 'h',
+  webhookUrl: null,
   logCount: 0,
   version: 2,
   createdAt: '2026-01-01T00:00:00.000Z',

@@ -91,6 +91,7 @@ async function leaveSubmittingRow(dataDir: string, createdAt: Date): Promise<str
     error: null,
     idempotencyKey: null,
     inputHash: 'h',
+    webhookUrl: null,
     createdAt: createdAt.toISOString(),
     completedAt: null,
   });

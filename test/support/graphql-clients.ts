@@ -99,3 +99,24 @@ export function subscribeSse<R, V>(
   });
   return live;
 }
+
+/** Sends one operation with files, per the GraphQL multipart request spec. */
+export async function graphqlMultipart<R, V>(
+  baseUrl: string,
+  document: TypedDocumentNode<R, V>,
+  variables: V,
+  files: Record<string, File>,
+  headers: Record<string, string> = {},
+): Promise<Result<R> & { httpStatus: number }> {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query: print(document), variables }));
+  const paths = Object.keys(files);
+  form.set('map', JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [path]]))));
+  paths.forEach((path, i) => form.set(String(i), files[path]!));
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'x-graphql-yoga-csrf': '1', ...headers },
+    body: form,
+  });
+  return { ...((await response.json()) as Result<R>), httpStatus: response.status };
+}

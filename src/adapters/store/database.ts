@@ -3,6 +3,16 @@ export interface Database {
   animations: AnimationRow;
   animation_logs: AnimationLogRow;
   animation_status_history: StatusHistoryRow;
+  webhook_deliveries: WebhookDeliveryRow;
+}
+
+export interface WebhookDeliveryRow {
+  animation_id: string;
+  attempt: number;
+  status_code: number | null;
+  succeeded: number;
+  error: string | null;
+  at: string;
 }
 
 export interface AnimationRow {
@@ -27,6 +37,7 @@ export interface AnimationRow {
   error_message: string | null;
   idempotency_key: string | null;
   input_hash: string;
+  webhook_url: string | null;
   log_count: number;
   version: number;
   created_at: string;

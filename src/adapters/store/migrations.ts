@@ -68,6 +68,22 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+migrations['0002_webhooks'] = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('animations').addColumn('webhook_url', 'text').execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('animation_id', 'text', (c) => c.notNull().references('animations.id').onDelete('cascade'))
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('status_code', 'integer')
+      .addColumn('succeeded', 'integer', (c) => c.notNull())
+      .addColumn('error', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('webhook_deliveries_pk', ['animation_id', 'attempt'])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import type { Animation, AnimationChange, AnimationLog, AnimationStatus } from '../../animations/model.js';
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../animations/model.js';
 import { TERMINAL_STATUSES } from '../../animations/model.js';
 import type { AppliedChange } from '../../animations/state.js';
 import {
@@ -116,6 +116,62 @@ export class SqlAnimationStore implements AnimationStore {
     });
   }
 
+  async findByRequestId(requestId: string): Promise<Animation | undefined> {
+    const row = await this.db.selectFrom('animations').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+    return row && toAnimation(row);
+  }
+
+  async recordWebhookDelivery(id: string, delivery: WebhookDelivery): Promise<void> {
+    await this.db
+      .insertInto('webhook_deliveries')
+      .values({
+        animation_id: id,
+        attempt: delivery.attempt,
+        status_code: delivery.statusCode,
+        succeeded: delivery.succeeded ? 1 : 0,
+        error: delivery.error,
+        at: delivery.at,
+      })
+      .onConflict((conflict) => conflict.columns(['animation_id', 'attempt']).doNothing())
+      .execute();
+  }
+
+  async webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('animation_id', '=', id)
+      .orderBy('attempt')
+      .execute();
+    return rows.map((row) => ({
+      attempt: row.attempt,
+      statusCode: row.status_code,
+      succeeded: row.succeeded === 1,
+      error: row.error,
+      at: row.at,
+    }));
+  }
+
+  async listUndeliveredWebhooks(): Promise<Animation[]> {
+    const rows = await this.db
+      .selectFrom('animations')
+      .selectAll()
+      .where('webhook_url', 'is not', null)
+      .where('status', 'in', TERMINAL)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries')
+              .select('attempt')
+              .whereRef('webhook_deliveries.animation_id', '=', 'animations.id')
+              .where('succeeded', '=', 1),
+          ),
+        ),
+      )
+      .execute();
+    return rows.map(toAnimation);
+  }
+
   async releaseIdempotencyKey(id: string): Promise<void> {
     await this.db.updateTable('animations').set({ idempotency_key: null }).where('id', '=', id).execute();
   }
@@ -200,6 +256,7 @@ function toRow(a: Animation): AnimationRow {
     error_message: a.error?.message ?? null,
     idempotency_key: a.idempotencyKey,
     input_hash: a.inputHash,
+    webhook_url: a.webhookUrl,
     log_count: a.logCount,
     version: a.version,
     created_at: a.createdAt,
@@ -229,6 +286,7 @@ function toAnimation(row: AnimationRow): Animation {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     idempotencyKey: row.idempotency_key,
     inputHash: row.input_hash,
+    webhookUrl: row.webhook_url,
     logCount: row.log_count,
     version: row.version,
     createdAt: row.created_at,

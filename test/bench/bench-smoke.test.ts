@@ -1,0 +1,109 @@
+/**
+ * Keeps the bench scripts working: runs every row of `npm run bench` at tiny sizes (a few
+ * sockets, a few dozen requests, the gateway from source) and checks what was delivered, never
+ * how fast. Pinning with taskset is used when it exists and skipped otherwise.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { benchConfig, ROW_IDS } from '../../bench/config.js';
+import type { HttpLoadResult } from '../../bench/lib/http-load.js';
+import { liveChildPids } from '../../bench/lib/processes.js';
+import type { RowResult } from '../../bench/lib/row.js';
+import { runBench } from '../../bench/run.js';
+import type { LoadedFanout } from '../../bench/rows/gateway-fanout.js';
+import type { RoundFigures } from '../../bench/lib/fanout.js';
+import type { HoldFigures } from '../../bench/rows/s3.js';
+import type { U1Case } from '../../bench/rows/u1.js';
+import type { MemoryStep } from '../../bench/rows/w-fanout.js';
+
+function row(rows: RowResult[], id: (typeof ROW_IDS)[number]): RowResult {
+  const found = rows.find((r) => r.id === id);
+  expect(found, `row ${id}`).toBeDefined();
+  expect(found!.status, `${id}: ${found!.error ?? ''}`).not.toMatch(/ERROR|SKIPPED/);
+  return found!;
+}
+
+describe('npm run bench, smoke size', () => {
+  it('runs every row, delivers every event, answers every request, and reports every row', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    const lines: string[] = [];
+    try {
+      // An empty environment: no BENCH_* flag of the caller changes what the smoke run covers.
+      const config = benchConfig('smoke', {});
+      const report = await runBench(config, { outDir, log: (line) => lines.push(line), keepWorkDir: 'never' });
+      expect(report.rows.map((r) => r.id)).toEqual([...ROW_IDS]);
+
+      // H1 and H2: every request answered 2xx without GraphQL errors; every createAnimation submitted once.
+      const h1 = row(report.rows, 'H1').raw as { h1: HttpLoadResult; b: HttpLoadResult };
+      expect(h1.h1.failures).toBe(0);
+      expect(h1.b.failures).toBe(0);
+      expect(h1.h1.runs[0]!.status2xx).toBe(config.http.amount);
+      const h2 = row(report.rows, 'H2').raw as { h2: HttpLoadResult; submits: number; responses: number };
+      expect(h2.h2.failures).toBe(0);
+      expect(h2.h2.runs[0]!.status2xx).toBe(config.http.amount);
+      expect(h2.submits).toBe(h2.responses);
+
+      // S1: every subscription got its snapshot at every count, on the gateway and on W.
+      const s1 = row(report.rows, 'S1').raw as { gateway: { steps: MemoryStep[] }; w: { steps: MemoryStep[] } };
+      for (const steps of [s1.gateway.steps, s1.w.steps]) {
+        expect(steps.map((s) => s.subscriptions)).toEqual([0, ...config.fanout.rssSteps]);
+        for (const step of steps.filter((s) => s.open)) expect(step.open!.failed).toBe(0);
+        for (const step of steps) expect(step.memory.rssKiB).toBeGreaterThan(0);
+      }
+
+      // S2: every subscriber received the fanned-out change, once per round.
+      const s2 = row(report.rows, 'S2').raw as { gateway: { rounds: RoundFigures[]; drops: number }; w: { rounds: RoundFigures[] } };
+      const subscribers = config.fanout.rssSteps.at(-1)!;
+      expect(s2.gateway.rounds).toHaveLength(config.fanout.rounds);
+      for (const round of [...s2.gateway.rounds, ...s2.w.rounds]) {
+        expect(round.expected).toBe(subscribers);
+        expect(round.received).toBe(subscribers);
+        expect(round.latencyMs.count).toBe(subscribers);
+      }
+      expect(s2.gateway.drops).toBe(0);
+
+      // S3: every subscription held and reached by the next change, on both servers.
+      const s3 = row(report.rows, 'S3').raw as { gateway: HoldFigures; w: HoldFigures };
+      for (const hold of [s3.gateway, s3.w]) {
+        expect(hold.subscribed).toBe(config.s3.clients * config.s3.perClient);
+        expect(hold.delivered).toBe(hold.subscribed);
+        expect(hold.closed).toBe(0);
+        expect(hold.drops).toBe(0);
+      }
+
+      // S4: createAnimation answered without errors idle and during the fan-out, and every step
+      // fanned out during the load reached every subscriber.
+      const s4 = row(report.rows, 'S4').raw as { idle: HttpLoadResult; loaded: HttpLoadResult; fanoutDuringLoad: LoadedFanout };
+      expect(s4.idle.failures).toBe(0);
+      expect(s4.loaded.failures).toBe(0);
+      expect(s4.loaded.runs[0]!.status2xx).toBe(config.s4.amount);
+      expect(s4.fanoutDuringLoad.invalid).toBe(0);
+      for (const count of Object.values(s4.fanoutDuringLoad.receiptsPerStep)) expect(count).toBe(subscribers);
+
+      // U1: one submit, one status stream and one result per animation, whatever the subscribers.
+      const u1 = row(report.rows, 'U1').raw as { cases: U1Case[] };
+      expect(u1.cases.map((c) => c.subscribers)).toEqual(config.u1.subscribers);
+      for (const c of u1.cases) {
+        expect(c.calls).toEqual({ submit: 1, status: 0, stream: 1, result: 1, cancel: 0 });
+        expect(c.completedSubscribers).toBe(c.subscribers);
+        expect(c.statuses.COMPLETED).toBe(c.subscribers);
+      }
+
+      // The report renders every row, and the JSON holds the raw figures.
+      const markdown = readFileSync(join(outDir, 'BENCHMARKS.md'), 'utf8');
+      for (const id of ROW_IDS) {
+        expect(markdown).toMatch(new RegExp(`^\\| ${id} \\|`, 'm'));
+        expect(markdown).toContain(`### ${id}:`);
+      }
+      expect(markdown).toContain('## Machine');
+      const json = JSON.parse(readFileSync(join(outDir, 'bench-results.json'), 'utf8')) as { rows: { id: string }[] };
+      expect(json.rows.map((r) => r.id)).toEqual([...ROW_IDS]);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+    // Every process the bench started is gone.
+    expect(liveChildPids()).toEqual([]);
+  }, 120_000);
+});

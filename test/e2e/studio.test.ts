@@ -1,0 +1,337 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Environment } from '../../src/config.js';
+import type { FalSimulator } from '../../src/simulator/index.js';
+import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const WAIT_MS = 10_000;
+/** 30 steps of 40 ms: a job runs for about 1.2 s once released. */
+const SIMULATOR_TIMING = { stepMs: 40, queueTickMs: 50 };
+/** Jobs stop here until the test resumes them, so the progress bar is seen part-way every time. */
+const PAUSE_AT_STEP = 10;
+const CANCEL_AT_STEP = 3;
+
+const FIRST_PROMPT = 'a knight in shining armour dancing';
+const SECOND_PROMPT = 'a robot waltzing, to be cancelled';
+const THIRD_PROMPT = 'a dancer with a key';
+/** The simulator fails jobs whose prompt has `[fail]` in it. */
+const FAILING_PROMPT = 'a knight who stumbles [fail]';
+
+let browser: Browser;
+let screenshotDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the studio test drives Debian's Chromium. Install it with \`apt-get install chromium\`.`);
+  }
+  await buildPageIfStale();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  screenshotDir = mkdtempSync(join(tmpdir(), 'studio-e2e-'));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/**
+ * The studio page in Debian's Chromium, against a real gateway and the fal simulator: the
+ * flows a person goes through, with every wait bounded.
+ */
+describe('the studio page', () => {
+  it('animates uploaded files: progress and log live, the video plays, a second job is cancelled, the first reopens from history', async () => {
+    const { page, simulator, problems } = await openStudio({ width: 1280, height: 900 });
+    const ui = studio(page);
+
+    await ui.imageFile.setInputFiles(join(FIXTURES, 'character.jpg'));
+    await ui.videoFile.setInputFiles(join(FIXTURES, 'dancer.mp4'));
+    await expectPreviewsLoaded(page, ui);
+    await runFirstJob(page, ui, simulator);
+
+    const job = jobWithPrompt(simulator, FIRST_PROMPT);
+    expect(simulator.storedFile(String(job.input.image_url))?.bytes).toEqual(readFileSync(join(FIXTURES, 'character.jpg')));
+    expect(simulator.storedFile(String(job.input.video_url))?.bytes).toEqual(readFileSync(join(FIXTURES, 'dancer.mp4')));
+
+    await cancelSecondJob(ui, simulator);
+    await reopenFirstFromHistory(page, ui);
+    await screenshot(page, 'studio-upload.png');
+    expect(problems).toEqual([]);
+  });
+
+  it('animates media given by URL on a phone-sized screen, shows field errors and failures in plain words', async () => {
+    const { page, simulator, problems } = await openStudio({ width: 390, height: 844 });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+
+    // The gateway accepts only https URLs; its complaint shows next to the image field.
+    await ui.imageUrl.fill('http://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.videoUrl.press('Tab');
+    await expectPreviewsLoaded(page, ui);
+    await ui.prompt.fill(FIRST_PROMPT);
+    await ui.submit.click();
+    await ui.imageGroup.getByText('Must be an https URL').waitFor();
+    expect(await ui.imageUrl.getAttribute('aria-invalid')).toBe('true');
+    expect(simulator.calls.submit).toBe(0);
+
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.imageUrl.press('Tab');
+    await runFirstJob(page, ui, simulator);
+    expect(jobWithPrompt(simulator, FIRST_PROMPT).input).toMatchObject({
+      image_url: 'https://example.com/knight.jpg',
+      video_url: 'https://example.com/dance.mp4',
+    });
+
+    await cancelSecondJob(ui, simulator);
+
+    // fal's failure, in words, from a job with fewer steps set in the advanced options.
+    await page.getByText('Advanced options').click();
+    await ui.form.getByLabel('Steps').fill('3');
+    await ui.prompt.fill(FAILING_PROMPT);
+    await submitAndOpen(ui, FAILING_PROMPT);
+    await ui.status.filter({ hasText: 'Failed' }).waitFor();
+    await ui.jobPanel.getByRole('alert').filter({ hasText: 'The animation failed: ' }).waitFor();
+    expect(jobWithPrompt(simulator, FAILING_PROMPT).input.num_inference_steps).toBe(3);
+
+    await reopenFirstFromHistory(page, ui);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'studio-url-phone.png');
+    expect(problems).toEqual([]);
+  });
+
+  it('asks for the API key when the gateway requires one, and sends it over HTTP and the WebSocket', async () => {
+    const apiKey = 'studio-test-key-5b2e9d0c';
+    const { page, problems } = await openStudio({ width: 1280, height: 900 }, { API_KEYS: `alice:${apiKey}` });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+
+    await page.getByRole('alert').filter({ hasText: 'The gateway requires an API key' }).waitFor();
+    expect(await ui.apiKey.getAttribute('aria-invalid')).toBe('true');
+    await ui.apiKey.fill(apiKey);
+    await ui.apiKey.press('Enter');
+    await ui.historyPanel.getByText('No animations yet.').waitFor();
+
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.prompt.fill(THIRD_PROMPT);
+    await submitAndOpen(ui, THIRD_PROMPT);
+    // Live events arrive only over a socket the gateway accepted.
+    await ui.status.filter({ hasText: 'Completed' }).waitFor();
+    await expectResultPlays(page, ui);
+
+    await page.reload();
+    expect(await ui.apiKey.inputValue()).toBe(apiKey);
+    await ui.history.getByRole('button', { name: THIRD_PROMPT }).waitFor();
+    // The only errors are the browser's notes on the requests made before the key was entered.
+    expect(problems.filter((problem) => !problem.includes('status of 401 (Unauthorized)'))).toEqual([]);
+  });
+
+  it('keeps following a running animation across a gateway restart, without repeating log lines', async () => {
+    const dataDir = temporaryDirectory('studio-e2e-data-');
+    const { page, simulator, gateway, problems } = await openStudio({ width: 1280, height: 900 }, { DATA_DIR: dataDir });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.prompt.fill(FIRST_PROMPT);
+    await submitAndOpen(ui, FIRST_PROMPT);
+    await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
+
+    await gateway.stop();
+    const lost = ui.jobPanel.getByRole('status').filter({ hasText: 'reconnecting' });
+    await lost.waitFor();
+    await startTestGateway(simulator, { DATA_DIR: dataDir, PORT: String(gateway.port) });
+    await lost.waitFor({ state: 'hidden' });
+
+    simulator.resume(jobWithPrompt(simulator, FIRST_PROMPT).requestId);
+    await ui.status.filter({ hasText: 'Completed' }).waitFor();
+    await expectResultPlays(page, ui);
+    const shown = await ui.log
+      .getByRole('listitem')
+      .evaluateAll((items) => items.map((item) => item.lastChild?.textContent?.trim()));
+    expect(shown).toEqual(jobWithPrompt(simulator, FIRST_PROMPT).logs.map((log) => log.message));
+    // Chromium reports each refused attempt to reconnect while the gateway was down.
+    expect(problems.filter((problem) => !/WebSocket connection to .* failed/.test(problem))).toEqual([]);
+  });
+});
+
+type Studio = ReturnType<typeof studio>;
+
+/** The page's controls, found the way a person (or a screen reader) finds them. */
+function studio(page: Page) {
+  const form = page.getByRole('form', { name: 'New animation' });
+  const jobPanel = page.getByRole('region', { name: 'Animation' });
+  return {
+    form,
+    imageGroup: form.getByRole('group', { name: 'Reference image' }),
+    imageFile: form.getByLabel('Image file'),
+    imageUrl: form.getByLabel('Image URL'),
+    imagePreview: form.getByAltText('Preview of the reference image'),
+    videoFile: form.getByLabel('Video file'),
+    videoUrl: form.getByLabel('Video URL'),
+    videoPreview: form.getByLabel('Preview of the driving video'),
+    prompt: form.getByLabel('Prompt', { exact: true }),
+    submit: form.getByRole('button', { name: 'Submit', exact: true }),
+    /** The button is back once the request has been answered. */
+    submitReady: form.getByRole('button', { name: 'Submit', exact: true, disabled: false }),
+    formAlert: form.getByRole('alert'),
+    jobPanel,
+    status: jobPanel.getByRole('status', { name: 'Status' }),
+    progress: jobPanel.getByRole('progressbar', { name: 'Progress' }),
+    log: jobPanel.getByRole('log', { name: 'Log lines' }),
+    cancel: jobPanel.getByRole('button', { name: 'Cancel' }),
+    resultVideo: jobPanel.getByLabel('Result video'),
+    download: jobPanel.getByRole('link', { name: 'Download video' }),
+    history: page.getByRole('list', { name: 'History' }),
+    historyPanel: page.getByRole('region', { name: 'History' }),
+    apiKey: page.getByRole('textbox', { name: 'API key' }),
+  };
+}
+
+async function openStudio(viewport: { width: number; height: number }, env: Partial<Environment> = {}) {
+  const simulator = await startSimulator(SIMULATOR_TIMING);
+  simulator.plan((input) => {
+    if (input.prompt === FIRST_PROMPT) return { pauseAtStep: PAUSE_AT_STEP };
+    if (input.prompt === SECOND_PROMPT) return { pauseAtStep: CANCEL_AT_STEP };
+    return undefined;
+  });
+  const gateway = await startTestGateway(simulator, env);
+  const context = await browser.newContext({ viewport });
+  onTestFinished(() => context.close());
+  // Bounds every wait and action below.
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(gateway.url);
+  await page.getByRole('heading', { name: 'uni-animate studio' }).waitFor();
+  return { page, simulator, gateway, problems };
+}
+
+/** Submits the first animation, sees its progress bar stop part-way with the log so far, releases it, and sees it play. */
+async function runFirstJob(page: Page, ui: Studio, simulator: FalSimulator): Promise<void> {
+  await ui.prompt.fill(FIRST_PROMPT);
+  await submitAndOpen(ui, FIRST_PROMPT);
+
+  await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
+  expect(await ui.status.textContent()).toBe('In progress');
+  const partWay = await progressValue(ui);
+  expect(partWay).toBeCloseTo(PAUSE_AT_STEP / 30, 5);
+
+  simulator.resume(jobWithPrompt(simulator, FIRST_PROMPT).requestId);
+  await ui.status.filter({ hasText: 'Completed' }).waitFor();
+  await ui.log.getByText('Sampling step 30/30').waitFor();
+  expect(await progressValue(ui)).toBe(1);
+  await expectResultPlays(page, ui);
+  expect(await ui.download.getAttribute('href')).toBe(await ui.resultVideo.getAttribute('src'));
+  expect(await ui.cancel.isHidden()).toBe(true);
+}
+
+async function cancelSecondJob(ui: Studio, simulator: FalSimulator): Promise<void> {
+  await ui.prompt.fill(SECOND_PROMPT);
+  await submitAndOpen(ui, SECOND_PROMPT);
+  await ui.log.getByText(`Sampling step ${CANCEL_AT_STEP}/30`).waitFor();
+  expect(await ui.resultVideo.isHidden()).toBe(true);
+
+  await ui.cancel.click();
+  await ui.status.filter({ hasText: 'Cancelled' }).waitFor();
+  await ui.cancel.waitFor({ state: 'hidden' });
+  await ui.history.getByRole('button', { name: SECOND_PROMPT }).filter({ hasText: 'Cancelled' }).waitFor();
+  expect(jobWithPrompt(simulator, SECOND_PROMPT).cancelled).toBe(true);
+}
+
+async function reopenFirstFromHistory(page: Page, ui: Studio): Promise<void> {
+  await page.reload();
+  await ui.history.getByRole('button', { name: SECOND_PROMPT }).filter({ hasText: 'Cancelled' }).waitFor();
+  const first = ui.history.getByRole('button', { name: FIRST_PROMPT });
+  await first.filter({ hasText: 'Completed' }).waitFor();
+  await first.click();
+
+  await ui.status.filter({ hasText: 'Completed' }).waitFor();
+  // The snapshot brings back the whole log.
+  await ui.log.getByText('Sampling step 30/30').waitFor();
+  await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
+  expect(await progressValue(ui)).toBe(1);
+  expect(await first.getAttribute('aria-current')).toBe('true');
+  await expectResultPlays(page, ui);
+}
+
+/** Clicks Submit and waits for the new animation to show, or fails with what the page said instead. */
+async function submitAndOpen(ui: Studio, prompt: string): Promise<void> {
+  await ui.submit.click();
+  await ui.submitReady.waitFor();
+  // An empty alert is hidden, so the page refused the animation exactly when an alert is there.
+  const refusal = await ui.formAlert.allTextContents();
+  if (refusal.length > 0) {
+    const fieldErrors = await ui.form.locator('.field-error:not(:empty)').allTextContents();
+    throw new Error(`the page did not start the animation: ${[...refusal, ...fieldErrors].join(' ')}`);
+  }
+  await ui.jobPanel.getByText(prompt, { exact: true }).waitFor();
+}
+
+/** Media at example.com comes from the fixtures, so previews load without a network. */
+async function serveExampleMedia(page: Page): Promise<void> {
+  await page.route('*://example.com/**', (route) => {
+    const isVideo = route.request().url().endsWith('.mp4');
+    return route.fulfill({
+      path: join(FIXTURES, isVideo ? 'dancer.mp4' : 'character.jpg'),
+      contentType: isVideo ? 'video/mp4' : 'image/jpeg',
+    });
+  });
+}
+
+async function progressValue(ui: Studio): Promise<number> {
+  return ui.progress.evaluate((element) => (element as HTMLProgressElement).value);
+}
+
+async function expectPreviewsLoaded(page: Page, ui: Studio): Promise<void> {
+  await page.waitForFunction((image) => (image as HTMLImageElement).naturalWidth > 0, await ui.imagePreview.elementHandle());
+  await page.waitForFunction((video) => (video as HTMLVideoElement).readyState >= 1, await ui.videoPreview.elementHandle());
+}
+
+async function expectResultPlays(page: Page, ui: Studio): Promise<void> {
+  await ui.resultVideo.waitFor();
+  await page.waitForFunction(
+    (video) => (video as HTMLVideoElement).readyState >= 2 && (video as HTMLVideoElement).videoWidth > 0,
+    await ui.resultVideo.elementHandle(),
+  );
+}
+
+function jobWithPrompt(simulator: FalSimulator, prompt: string) {
+  const job = simulator.jobs().find((candidate) => candidate.input.prompt === prompt);
+  if (!job) throw new Error(`the simulator has no job with the prompt "${prompt}"`);
+  return job;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const path = join(screenshotDir, name);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`studio screenshot: ${path}`);
+}
+
+/** Builds web/dist when it is missing or older than any source of the page. */
+async function buildPageIfStale(): Promise<void> {
+  const built = join(WEB_DIR, 'dist', 'index.html');
+  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => join(WEB_DIR, name));
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestChange))) return;
+  await build({ root: WEB_DIR, configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+function newestChange(path: string): number {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return Math.max(stats.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
+}

@@ -5,6 +5,9 @@ import { AnimationRecorder } from './animations/recorder.js';
 import { UpstreamWatchers } from './animations/upstream-watchers.js';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
+import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
+import { secretScrubber } from './adapters/fal/secret-scrubber.js';
+import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { openAnimationStore } from './adapters/store/open-store.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -31,12 +34,14 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
   const events = new InProcessAnimationEvents();
+  const falKey = simulator ? 'sandbox' : config.fal.key;
   const upstream = new FalUpstream({
-    credentials: simulator ? 'sandbox' : config.fal.key,
+    credentials: falKey,
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
     callTimeoutMs: config.upstreamTimeoutMs,
   });
+  const falWebhookUrl = config.publicUrl ? `${config.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
   const recorder = new AnimationRecorder(store, events, logger);
   const watchers = new UpstreamWatchers({
     upstream,
@@ -44,7 +49,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     events,
     recorder,
     logger,
-    timing: { pollIntervalMs: config.pollIntervalMs, maxBackoffMs: config.maxBackoffMs, resultAttempts: 8 },
+    timing: {
+      // With fal's webhooks on, a stream that ends early is only reconciled now and then.
+      pollIntervalMs: falWebhookUrl ? config.reconcileIntervalMs : config.pollIntervalMs,
+      maxBackoffMs: config.maxBackoffMs,
+      resultAttempts: 8,
+    },
   });
   const animations = new AnimationService({
     store,
@@ -56,7 +66,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     options: {
       submitTimeoutMs: config.submitTimeoutMs,
       maxPageSize: 100,
-      falWebhookUrl: undefined,
+      falWebhookUrl,
       maxActiveAnimations: config.limits.maxActiveAnimations,
       maxAnimationsPerHour: config.limits.maxAnimationsPerHour,
       maxImageBytes: config.limits.maxImageBytes,
@@ -74,6 +84,10 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     config,
     animations,
     authenticator: new Authenticator(config.auth),
+    falWebhooks: new FalWebhooks({
+      jwksUrl: simulator?.jwksUrl ?? config.falJwksUrl,
+      scrub: secretScrubber(falKey),
+    }),
     logger,
     isReady: () => store.ping(),
   });

@@ -3,16 +3,20 @@ import type { AddressInfo } from 'node:net';
 import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
+import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
 import { staticSite } from './http/static-site.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
+import type { UpstreamWebhooks } from './ports/upstream.js';
 
 export interface ServerDeps {
   config: Config;
   animations: AnimationService;
   authenticator: Authenticator;
   logger: Logger;
+  /** Verifies and reads fal's webhooks, served at /webhooks/fal. */
+  falWebhooks: UpstreamWebhooks;
   /** The built studio page served at `/`. @default web/dist */
   siteDir?: string;
   /** True when the gateway can serve: database reachable, upstream configured. */
@@ -40,6 +44,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxFileBytes: Math.max(config.limits.maxImageBytes, config.limits.maxVideoBytes),
   });
   const site = staticSite(deps.siteDir);
+  const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger: deps.logger });
   const bodyLimit = requestBodyLimit(config);
 
   const server = createServer((req, res) => {
@@ -50,6 +55,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         (ready) => sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready'),
         () => sendText(res, 503, 'not ready'),
       );
+      return;
+    }
+    if (path === FAL_WEBHOOK_PATH) {
+      falWebhook(req, res).catch((err: unknown) => {
+        deps.logger.error({ err }, 'fal webhook failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
       return;
     }
     if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
-import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
+import { UpstreamFailure, type Upstream, type UpstreamOutcome } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js';
 import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type WebhookDelivery } from './model.js';
 import { progressFeed, type ProgressEvent } from './progress-feed.js';
 import type { AnimationRecorder } from './recorder.js';
 import type { UpstreamWatchers } from './upstream-watchers.js';
 import { resolveMedia, type MediaSource } from './media.js';
+import { changeFor } from './state.js';
 import { inputHash, validateCreateInput, validateWebhookUrl } from './validation.js';
 
 export interface AnimationServiceOptions {
@@ -181,6 +182,18 @@ export class AnimationService {
     }
     const recorded = await this.deps.recorder.record(id, { type: 'cancelled' });
     return recorded?.animation ?? (await this.deps.store.get(id)) ?? animation;
+  }
+
+  /**
+   * Records how a request ended, as fal's webhook reports it, without waiting for the
+   * watcher. Returns false for a request id no animation has. Applying the same outcome
+   * twice changes nothing the second time.
+   */
+  async finishFromWebhook(requestId: string, outcome: UpstreamOutcome): Promise<boolean> {
+    const animation = await this.deps.store.findByRequestId(requestId);
+    if (!animation) return false;
+    await this.deps.recorder.record(animation.id, changeFor(outcome));
+    return true;
   }
 
   /**

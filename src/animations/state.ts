@@ -11,6 +11,7 @@ import {
   type AnimationStatus,
   type VideoFile,
 } from './model.js';
+import type { UpstreamOutcome } from '../ports/upstream.js';
 
 export interface LogLine {
   message: string;
@@ -31,6 +32,18 @@ export type Change =
   | { type: 'failed'; error: AnimationFailure }
   | { type: 'cancelled' }
   | { type: 'upstreamTrouble'; message: string | null };
+
+/** The change that records how a finished upstream request turned out. */
+export function changeFor(outcome: UpstreamOutcome): Change {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { type: 'completed', video: outcome.video };
+    case 'failed':
+      return { type: 'failed', error: { code: outcome.code, message: outcome.message } };
+    case 'cancelled':
+      return { type: 'cancelled' };
+  }
+}
 
 export interface AppliedChange {
   next: Animation;

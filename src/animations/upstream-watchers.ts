@@ -4,7 +4,7 @@ import { UpstreamFailure, type Upstream, type UpstreamOutcome, type UpstreamStat
 import { backoffDelay, pause } from './backoff.js';
 import { isTerminal, type Animation } from './model.js';
 import type { AnimationRecorder } from './recorder.js';
-import { unseenLogs, type Change, type LogLine } from './state.js';
+import { changeFor, unseenLogs, type LogLine } from './state.js';
 
 export interface WatcherTiming {
   /** Delay between status polls while fal answers. @default 1000 */
@@ -108,7 +108,7 @@ export class UpstreamWatchers {
     if (signal.aborted) return;
 
     const outcome = await this.readResult(id, requestId, signal);
-    if (outcome && !signal.aborted) await this.deps.recorder.record(id, toChange(outcome));
+    if (outcome && !signal.aborted) await this.deps.recorder.record(id, changeFor(outcome));
   }
 
   private async readResult(id: string, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
@@ -135,16 +135,5 @@ export class UpstreamWatchers {
     const message = error instanceof UpstreamFailure ? error.message : 'fal could not be reached.';
     this.deps.logger.warn({ animationId: id, err: error }, 'upstream trouble');
     await this.deps.recorder.record(id, { type: 'upstreamTrouble', message });
-  }
-}
-
-function toChange(outcome: UpstreamOutcome): Change {
-  switch (outcome.kind) {
-    case 'succeeded':
-      return { type: 'completed', video: outcome.video };
-    case 'failed':
-      return { type: 'failed', error: { code: outcome.code, message: outcome.message } };
-    case 'cancelled':
-      return { type: 'cancelled' };
   }
 }

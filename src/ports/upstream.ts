@@ -61,3 +61,16 @@ export interface Upstream {
   /** Stores a file with the provider and returns its URL. */
   upload(file: Blob): Promise<string>;
 }
+
+export type WebhookVerdict = 'valid' | 'invalid' | 'unavailable';
+
+/** Notifications the provider POSTs when a request finishes. */
+export interface UpstreamWebhooks {
+  /**
+   * Checks a delivery's signature over its raw body. `unavailable` means the signing keys
+   * could not be fetched, so the provider should try again later.
+   */
+  verify(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array): Promise<WebhookVerdict>;
+  /** The request and how it turned out; undefined when the delivery carries no usable outcome. */
+  parse(rawBody: Uint8Array): { requestId: string; outcome: UpstreamOutcome } | undefined;
+}

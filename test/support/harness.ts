@@ -62,3 +62,13 @@ export async function startTestGateway(simulator: FalSimulator, env: Partial<Env
   onTestFinished(stop);
   return { ...gateway, stop, logs };
 }
+
+/** A TCP port nothing listens on right now, for a gateway that must know its URL before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,5 +1,5 @@
 import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
-import type { AnimationInput, VideoFile } from '../../animations/model.js';
+import type { AnimationInput } from '../../animations/model.js';
 import type { LogLine } from '../../animations/state.js';
 import {
   UpstreamFailure,
@@ -8,6 +8,7 @@ import {
   type UpstreamOutcome,
   type UpstreamStatus,
 } from '../../ports/upstream.js';
+import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';
 import { redirectingFetch } from './redirect-fetch.js';
 import { secretScrubber } from './secret-scrubber.js';
 
@@ -26,8 +27,6 @@ export interface FalUpstreamOptions {
    */
   callTimeoutMs?: number;
 }
-
-const TRANSIENT_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 /** The Upstream port over fal's queue, through @fal-ai/client (the only user of that package). */
 export class FalUpstream implements Upstream {
@@ -104,12 +103,14 @@ export class FalUpstream implements Upstream {
       const { data } = await this.withDeadline(signal, (abortSignal) =>
         this.fal.queue.result(this.endpoint, { requestId, abortSignal }),
       );
-      const video = toVideo((data as { video?: unknown } | null)?.video);
-      return video
-        ? { kind: 'succeeded', video }
-        : { kind: 'failed', code: 'UPSTREAM_FAILED', message: 'fal finished without a video.' };
+      return outcomeOfOutput(data);
     } catch (error) {
-      return this.failedOutcome(error);
+      const outcome =
+        error instanceof ApiError
+          ? outcomeOfError({ status: error.status, body: error.body, userTimeout: error.isUserTimeout }, this.scrub)
+          : undefined;
+      if (outcome) return outcome;
+      throw this.failure(error, 'result');
     }
   }
 
@@ -147,47 +148,17 @@ export class FalUpstream implements Upstream {
     });
   }
 
-  private failedOutcome(error: unknown): UpstreamOutcome {
-    if (!(error instanceof ApiError)) throw this.failure(error, 'result');
-    const errorType = (error.body as { error_type?: unknown } | undefined)?.error_type;
-    if (error.status === 499 || errorType === 'client_cancelled') return { kind: 'cancelled' };
-    if (error.isUserTimeout || errorType === 'request_timeout' || errorType === 'startup_timeout') {
-      return { kind: 'failed', code: 'TIMED_OUT', message: 'fal timed out running the request.' };
-    }
-    if (TRANSIENT_STATUSES.has(error.status)) throw this.failure(error, 'result');
-    if (error instanceof ValidationError) {
-      const message = this.fieldProblems(error).map((f) => `${f.field}: ${f.message}`);
-      return { kind: 'failed', code: 'UPSTREAM_REJECTED', message: message.join('; ') };
-    }
-    return { kind: 'failed', code: 'UPSTREAM_FAILED', message: this.summary(error) };
-  }
-
   private failure(error: unknown, call: string): unknown {
     if (error instanceof UpstreamFailure || isAbort(error)) return error;
     if (isTimeout(error)) return new UpstreamFailure(`fal did not answer the ${call} in time.`, undefined, true);
     if (error instanceof ValidationError) {
-      return new UpstreamFailure(`fal rejected the ${call}.`, 422, false, this.fieldProblems(error));
+      return new UpstreamFailure(`fal rejected the ${call}.`, 422, false, fieldProblems(error.body, this.scrub));
     }
     if (error instanceof ApiError) {
       const transient = TRANSIENT_STATUSES.has(error.status) && !error.isUserTimeout;
-      return new UpstreamFailure(`fal ${call} failed: ${this.summary(error)}`, error.status, transient);
+      return new UpstreamFailure(`fal ${call} failed: ${errorSummary(error.status, error.body, this.scrub)}`, error.status, transient);
     }
     return new UpstreamFailure(`fal could not be reached for the ${call}.`, undefined, true);
-  }
-
-  /** A short, secret-free description of an upstream error; fal's body is never forwarded raw. */
-  private summary(error: ApiError<unknown>): string {
-    const body = error.body as { detail?: unknown; error_type?: unknown } | undefined;
-    const detail = typeof body?.detail === 'string' ? body.detail.slice(0, 200) : undefined;
-    const kind = typeof body?.error_type === 'string' ? ` (${body.error_type})` : '';
-    return this.scrub(`${error.status}${kind}${detail ? `: ${detail}` : ''}`);
-  }
-
-  private fieldProblems(error: ValidationError): { field: string; message: string }[] {
-    return error.fieldErrors.map((info) => ({
-      field: toGatewayField(String(info.loc?.[info.loc.length - 1] ?? 'input')),
-      message: this.scrub(String(info.msg ?? 'is invalid').slice(0, 300)),
-    }));
   }
 }
 
@@ -202,21 +173,6 @@ function toFalInput(input: AnimationInput): Record<string, unknown> {
     num_inference_steps: input.numInferenceSteps,
     cfg_scale: input.cfgScale,
   };
-}
-
-const GATEWAY_FIELDS: Record<string, string> = {
-  prompt: 'prompt',
-  negative_prompt: 'negativePrompt',
-  image_url: 'imageUrl',
-  video_url: 'videoUrl',
-  resolution: 'resolution',
-  seed: 'seed',
-  num_inference_steps: 'numInferenceSteps',
-  cfg_scale: 'cfgScale',
-};
-
-function toGatewayField(falField: string): string {
-  return GATEWAY_FIELDS[falField] ?? falField;
 }
 
 function toStatus(data: QueueStatus): UpstreamStatus {
@@ -241,17 +197,6 @@ function toLogLine(raw: unknown): LogLine {
     message: String(line.message ?? ''),
     level: typeof line.level === 'string' ? line.level : 'INFO',
     timestamp: typeof line.timestamp === 'string' ? line.timestamp : new Date(0).toISOString(),
-  };
-}
-
-function toVideo(raw: unknown): VideoFile | null {
-  const video = raw as { url?: unknown; content_type?: unknown; file_name?: unknown; file_size?: unknown } | null;
-  if (!video || typeof video.url !== 'string') return null;
-  return {
-    url: video.url,
-    contentType: typeof video.content_type === 'string' ? video.content_type : null,
-    fileName: typeof video.file_name === 'string' ? video.file_name : null,
-    fileSize: typeof video.file_size === 'number' ? video.file_size : null,
   };
 }
 

@@ -77,6 +77,10 @@ const environment = z.object({
   WEBHOOK_SECRET: optionalString,
   /** JWKS with the keys fal signs its webhooks with. @default https://rest.alpha.fal.ai/.well-known/jwks.json */
   FAL_JWKS_URL: z.url().default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  /** Attempts to deliver an owner's webhook. @default 8 */
+  WEBHOOK_MAX_ATTEMPTS: intFrom(8, 1),
+  /** Delay before the first webhook retry; it doubles after each failure. @default 1000 */
+  WEBHOOK_RETRY_BASE_MS: intFrom(1_000, 1),
   /** Delay between reconciliation polls of an animation whose status stream ended, when fal's webhooks are on. @default 60000 */
   RECONCILE_INTERVAL_MS: intFrom(60_000, 1),
 });
@@ -126,6 +130,8 @@ export interface Config {
   webhookSecret: string | undefined;
   falJwksUrl: string;
   reconcileIntervalMs: number;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
   submitTimeoutMs: number;
   pollIntervalMs: number;
   maxBackoffMs: number;
@@ -182,6 +188,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookSecret: e.WEBHOOK_SECRET,
     falJwksUrl: e.FAL_JWKS_URL,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     maxBackoffMs: e.MAX_BACKOFF_MS,

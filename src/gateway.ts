@@ -7,6 +7,9 @@ import { InProcessAnimationEvents } from './adapters/events/in-process-animation
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
 import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
 import { secretScrubber } from './adapters/fal/secret-scrubber.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { StandardWebhookSender } from './adapters/webhooks/webhook-sender.js';
+import { WebhookNotifier } from './animations/webhook-notifier.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { openAnimationStore } from './adapters/store/open-store.js';
 import type { Config } from './config.js';
@@ -72,9 +75,21 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       maxImageBytes: config.limits.maxImageBytes,
       maxVideoBytes: config.limits.maxVideoBytes,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      webhooksEnabled: config.webhookSecret !== undefined,
     },
   });
+  const notifier = config.webhookSecret
+    ? new WebhookNotifier({
+        store,
+        sender: new StandardWebhookSender({ secret: config.webhookSecret, allowPrivate: config.allowPrivateWebhooks }),
+        logger,
+        publicId: (animation) => encodeGlobalID('Animation', animation.id),
+        timing: { maxAttempts: config.webhookMaxAttempts, retryBaseMs: config.webhookRetryBaseMs, maxRetryMs: 300_000 },
+      })
+    : undefined;
+  if (notifier) recorder.onFinished((animation) => notifier.notify(animation));
   await animations.resume();
+  await notifier?.resume();
   const sweep = setInterval(() => {
     animations.failUnconfirmedSubmissions().catch((err: unknown) => logger.error({ err }, 'submit sweep failed'));
   }, Math.max(1_000, Math.floor(config.submitTimeoutMs / 2)));
@@ -107,6 +122,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       clearInterval(sweep);
       await server.stop();
       await watchers.stopAll();
+      await notifier?.stop();
       await events.close();
       await store.close();
       await simulator?.stop();

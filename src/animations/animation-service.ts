@@ -28,6 +28,8 @@ export interface AnimationServiceOptions {
   maxVideoBytes: number;
   /** Lets webhooks go to loopback, private and link-local addresses, and over plain http. */
   allowPrivateWebhooks: boolean;
+  /** Whether owners' webhooks can be signed and sent (a signing secret is configured). */
+  webhooksEnabled: boolean;
 }
 
 export interface ServiceLogger {
@@ -66,7 +68,7 @@ export class AnimationService {
   async create(owner: string, request: Record<string, unknown>): Promise<Animation> {
     const fields = validateCreateInput(request);
     const idempotencyKey = validateIdempotencyKey(request.idempotencyKey);
-    const webhookUrl = validateWebhookUrl(request.webhookUrl, this.deps.options.allowPrivateWebhooks);
+    const webhookUrl = validateWebhookUrl(request.webhookUrl, this.deps.options);
     const limits = this.deps.options;
     const media = {
       image: await resolveMedia('image', IMAGE_FIELDS, fields.imageUrl, request.image as Blob | null, limits),

@@ -1,6 +1,6 @@
 import type { AnimationStore } from '../ports/animation-store.js';
 import type { AnimationEvents } from '../ports/animation-events.js';
-import { isTerminal, type AnimationChange } from './model.js';
+import { isTerminal, type Animation, type AnimationChange } from './model.js';
 import { applyChange, type Change } from './state.js';
 
 /** The one way a change reaches the store and subscribers: recorded first, then published. */
@@ -10,6 +10,8 @@ export interface RecorderLogger {
 }
 
 export class AnimationRecorder {
+  private readonly finishedListeners = new Set<(animation: Animation) => void>();
+
   constructor(
     private readonly store: AnimationStore,
     private readonly events: AnimationEvents,
@@ -28,6 +30,12 @@ export class AnimationRecorder {
     if (isTerminal(animation.status)) this.logger.info({ ...fields, error: animation.error?.code }, 'animation finished');
     else this.logger.debug(fields, `recorded ${change.type}`);
     this.events.publish(recorded);
+    if (isTerminal(animation.status)) for (const listener of this.finishedListeners) listener(animation);
     return recorded;
+  }
+
+  /** Calls `listener` each time this process records an animation's terminal status. */
+  onFinished(listener: (animation: Animation) => void): void {
+    this.finishedListeners.add(listener);
   }
 }

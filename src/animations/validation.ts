@@ -76,9 +76,13 @@ export function inputHash(input: Record<string, unknown>): string {
  * characters, no credentials, and not a loopback, private or link-local address unless
  * `allowPrivate`. Names are checked again, after DNS, when the webhook is sent.
  */
-export function validateWebhookUrl(value: unknown, allowPrivate: boolean): string | null {
+export function validateWebhookUrl(
+  value: unknown,
+  { allowPrivateWebhooks: allowPrivate, webhooksEnabled }: { allowPrivateWebhooks: boolean; webhooksEnabled: boolean },
+): string | null {
   if (value === undefined || value === null) return null;
   const problem = (message: string) => badUserInput([{ field: 'webhookUrl', message }]);
+  if (!webhooksEnabled) throw problem('webhooks are not enabled on this gateway (it has no WEBHOOK_SECRET)');
   if (typeof value !== 'string' || value.length > MAX_URL_LENGTH) throw problem(`must be a URL of at most ${MAX_URL_LENGTH} characters`);
   let url: URL;
   try {

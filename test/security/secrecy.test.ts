@@ -15,11 +15,19 @@ import { spellingsOf, TrafficRecorder } from '../support/recording.js';
 
 const CANARY_API_KEY = 'api-canary-5e1d7b22-secret-key';
 const CANARY_JWT_SECRET = 'jwt-canary-0b9c4f61-secret-signing-key';
+const CANARY_WEBHOOK_SECRET = `whsec_${Buffer.from('webhook-canary-2f8a6d0c-secret').toString('base64')}`;
 
 describe('secrets', () => {
   it('reach only where they belong: the fal key goes to fal, and no key, JWT or secret appears in a response, error, frame or log line', async () => {
     const simulator = await startSimulator();
-    const gateway = await startTestGateway(simulator, { API_KEYS: `alice:${CANARY_API_KEY}`, JWT_SECRET: CANARY_JWT_SECRET });
+    const gateway = await startTestGateway(simulator, {
+      API_KEYS: `alice:${CANARY_API_KEY}`,
+      JWT_SECRET: CANARY_JWT_SECRET,
+      WEBHOOK_SECRET: CANARY_WEBHOOK_SECRET,
+      ALLOW_PRIVATE_WEBHOOKS: '1',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+      WEBHOOK_RETRY_BASE_MS: '10',
+    });
     const validJwt = await jwtFor('bob', { secret: CANARY_JWT_SECRET });
     const expiredJwt = await jwtFor('bob', { secret: CANARY_JWT_SECRET, expiresInSeconds: -60 });
     const auth = { authorization: `Bearer ${CANARY_API_KEY}` };
@@ -39,8 +47,8 @@ describe('secrets', () => {
       return (await response.clone().json()) as { data?: { createAnimation: { id: string } } };
     };
 
-    // A completed job, followed over WebSocket and SSE.
-    const ok = await create();
+    // A completed job, followed over WebSocket and SSE, whose webhook goes nowhere.
+    const ok = await create({ webhookUrl: 'http://127.0.0.1:9/hook' });
     await follow(ok.data!.createAnimation.id);
     await traffic.fetch(`${gateway.url}/graphql`, {
       method: 'POST',
@@ -87,11 +95,12 @@ describe('secrets', () => {
     expect(traffic.captured.length).toBeGreaterThan(20);
     expect(gateway.logs.lines.length).toBeGreaterThan(5);
     expect(everything).toContain('runner crashed');
-    for (const secret of [CANARY_FAL_KEY, CANARY_API_KEY, CANARY_JWT_SECRET, validJwt, expiredJwt]) {
+    for (const secret of [CANARY_FAL_KEY, CANARY_API_KEY, CANARY_JWT_SECRET, CANARY_WEBHOOK_SECRET, validJwt, expiredJwt]) {
       for (const spelling of spellingsOf(secret)) expect(everything).not.toContain(spelling);
     }
     expect(everything).toContain('UNAUTHENTICATED');
     expect(everything).toContain('close 4403');
+    expect(everything).toContain('webhook attempt');
     const authorizations = simulator.calls.requests.map((request) => request.headers.authorization);
     expect(new Set(authorizations)).toEqual(new Set([`Key ${CANARY_FAL_KEY}`]));
   });

@@ -5,5 +5,5 @@ export function fixtureBytes(name: string): Buffer {
 }
 
 export function fixtureFile(name: string, type: string, as: string = name): File {
-  return new File([fixtureBytes(name)], as, { type });
+  return new File([new Uint8Array(fixtureBytes(name))], as, { type });
 }

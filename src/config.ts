@@ -77,6 +77,16 @@ const environment = z.object({
   WEBHOOK_SECRET: optionalString,
   /** JWKS with the keys fal signs its webhooks with. @default https://rest.alpha.fal.ai/.well-known/jwks.json */
   FAL_JWKS_URL: z.url().default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  /** redis://… to share subscription events between replicas. */
+  REDIS_URL: optionalString,
+  /** Prefix of the gateway's Redis channels. @default uni-animate: */
+  REDIS_PREFIX: z.string().default('uni-animate:'),
+  /** Lifetime of a replica's lease on an animation it watches. @default 10000 */
+  LEASE_TTL_MS: intFrom(10_000, 100),
+  /** How often leases are renewed and animations of stopped replicas taken over. @default 3000 */
+  LEASE_RENEW_MS: intFrom(3_000, 50),
+  /** Longest a graceful shutdown waits for requests in flight. @default 7000 */
+  SHUTDOWN_GRACE_MS: intFrom(7_000, 0),
   /** Attempts to deliver an owner's webhook. @default 8 */
   WEBHOOK_MAX_ATTEMPTS: intFrom(8, 1),
   /** Delay before the first webhook retry; it doubles after each failure. @default 1000 */
@@ -85,7 +95,6 @@ const environment = z.object({
   RECONCILE_INTERVAL_MS: intFrom(60_000, 1),
 });
 
-export type Environment = z.input<typeof environment>;
 
 export interface AuthConfig {
   /** owner → key. Secret. */
@@ -131,6 +140,10 @@ export interface Config {
   falJwksUrl: string;
   reconcileIntervalMs: number;
   webhookMaxAttempts: number;
+  redis: { url: string; prefix: string } | undefined;
+  leaseTtlMs: number;
+  leaseRenewMs: number;
+  shutdownGraceMs: number;
   webhookRetryBaseMs: number;
   submitTimeoutMs: number;
   pollIntervalMs: number;
@@ -189,6 +202,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     falJwksUrl: e.FAL_JWKS_URL,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    leaseTtlMs: e.LEASE_TTL_MS,
+    leaseRenewMs: e.LEASE_RENEW_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     pollIntervalMs: e.POLL_INTERVAL_MS,
@@ -230,6 +247,9 @@ function checkConsistency(config: Config): string[] {
     problems.push(
       `HOST: refusing to listen on ${config.host}, which is not a loopback address, without authentication: set API_KEYS or JWT_SECRET / JWT_JWKS_URL`,
     );
+  }
+  if (config.leaseRenewMs * 2 > config.leaseTtlMs) {
+    problems.push('LEASE_RENEW_MS: must be at most half of LEASE_TTL_MS, or leases lapse between renewals');
   }
   if ([...config.auth.apiKeys.values()].some((key) => key.length < 16)) {
     problems.push('API_KEYS: every key must be at least 16 characters long');

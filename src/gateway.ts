@@ -1,19 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DestinationStream } from 'pino';
-import { AnimationService } from './animations/animation-service.js';
-import { Authenticator } from './auth/authenticator.js';
-import { AnimationRecorder } from './animations/recorder.js';
-import { UpstreamWatchers } from './animations/upstream-watchers.js';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
+import { RedisAnimationEvents } from './adapters/events/redis-animation-events.js';
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
 import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
 import { secretScrubber } from './adapters/fal/secret-scrubber.js';
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import { StandardWebhookSender } from './adapters/webhooks/webhook-sender.js';
-import { WebhookNotifier } from './animations/webhook-notifier.js';
-import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { openAnimationStore } from './adapters/store/open-store.js';
+import { StandardWebhookSender } from './adapters/webhooks/webhook-sender.js';
+import { AnimationService } from './animations/animation-service.js';
+import { AnimationRecorder } from './animations/recorder.js';
+import { UpstreamWatchers } from './animations/upstream-watchers.js';
+import { WatchCoordinator } from './animations/watch-coordinator.js';
+import { WebhookNotifier } from './animations/webhook-notifier.js';
+import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
+import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { createLogger, type Logger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
 import { startServer } from './server.js';
 import { startFalSimulator, type FalSimulator } from './simulator/index.js';
 
@@ -23,6 +27,11 @@ export interface Gateway {
   logger: Logger;
   /** The built-in simulator, when running in sandbox mode. */
   simulator: FalSimulator | undefined;
+  /**
+   * Graceful stop (SIGTERM): readiness false, requests in flight finish within the grace
+   * period, WebSockets closed with 1001, watchers stopped and leases released, pools
+   * closed. fal jobs are never cancelled: the next start (or another replica) resumes them.
+   */
   stop(): Promise<void>;
 }
 
@@ -33,19 +42,31 @@ export interface GatewayOverrides {
 
 /** The composition root: picks the adapters the configuration asks for and starts serving. */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const logger = createLogger(config.logLevel, overrides.logDestination);
+  const replica = randomUUID();
+  const logger = createLogger(config.logLevel, overrides.logDestination).child({ replica: replica.slice(0, 8) });
   const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
-  const events = new InProcessAnimationEvents();
+  const events = config.redis
+    ? await RedisAnimationEvents.connect({ ...config.redis, onError: (err) => logger.warn({ err }, 'redis trouble') })
+    : new InProcessAnimationEvents();
+  let watchedCount = () => 0;
+  let openSockets = () => 0;
+  const metrics = new GatewayMetrics({
+    animationsByStatus: () => store.countByStatus(),
+    watchers: () => watchedCount(),
+    websockets: () => openSockets(),
+  });
   const falKey = simulator ? 'sandbox' : config.fal.key;
   const upstream = new FalUpstream({
     credentials: falKey,
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
     callTimeoutMs: config.upstreamTimeoutMs,
+    onCall: (kind, outcome) => metrics.upstreamCall(kind, outcome),
   });
   const falWebhookUrl = config.publicUrl ? `${config.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
   const recorder = new AnimationRecorder(store, events, logger);
+  let coordinator: WatchCoordinator | undefined;
   const watchers = new UpstreamWatchers({
     upstream,
     store,
@@ -58,14 +79,25 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       maxBackoffMs: config.maxBackoffMs,
       resultAttempts: 8,
     },
+    onStopped: (animationId) => coordinator?.released(animationId),
+  });
+  watchedCount = () => watchers.count;
+  coordinator = new WatchCoordinator({
+    store,
+    watchers,
+    leases: store.watchLeases(replica, config.leaseTtlMs),
+    logger,
+    telemetry: metrics,
+    renewEveryMs: config.leaseRenewMs,
   });
   const animations = new AnimationService({
     store,
     events,
     upstream,
     recorder,
-    watchers,
+    watchers: coordinator,
     logger,
+    telemetry: metrics,
     options: {
       submitTimeoutMs: config.submitTimeoutMs,
       maxPageSize: 100,
@@ -89,6 +121,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     : undefined;
   if (notifier) recorder.onFinished((animation) => notifier.notify(animation));
   await animations.resume();
+  coordinator.start();
   await notifier?.resume();
   const sweep = setInterval(() => {
     animations.failUnconfirmedSubmissions().catch((err: unknown) => logger.error({ err }, 'submit sweep failed'));
@@ -99,33 +132,38 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     config,
     animations,
     authenticator: new Authenticator(config.auth),
-    falWebhooks: new FalWebhooks({
-      jwksUrl: simulator?.jwksUrl ?? config.falJwksUrl,
-      scrub: secretScrubber(falKey),
-    }),
     logger,
-    isReady: () => store.ping(),
+    metrics,
+    falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.falJwksUrl, scrub: secretScrubber(falKey) }),
+    dependenciesReady: async () =>
+      (await store.ping()) && (!(events instanceof RedisAnimationEvents) || (await events.ping())),
   });
+  openSockets = () => server.sockets;
   logger.info(
-    { url: `${server.url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind },
+    { url: `${server.url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind, redis: Boolean(config.redis) },
     simulator
       ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${server.url}/graphql`
       : `Serving GraphQL at ${server.url}/graphql`,
   );
 
+  let stopping: Promise<void> | undefined;
   return {
     url: server.url,
     port: server.port,
     logger,
     simulator,
-    async stop() {
-      clearInterval(sweep);
-      await server.stop();
-      await watchers.stopAll();
-      await notifier?.stop();
-      await events.close();
-      await store.close();
-      await simulator?.stop();
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(sweep);
+        await server.stop(config.shutdownGraceMs);
+        await coordinator.stop();
+        await notifier?.stop();
+        await events.close();
+        await store.close();
+        await simulator?.stop();
+        logger.info('stopped');
+      })();
+      return stopping;
     },
   };
 }

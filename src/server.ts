@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
@@ -8,35 +10,44 @@ import { staticSite } from './http/static-site.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { UpstreamWebhooks } from './ports/upstream.js';
+import { requestContext, requestIdFrom } from './request-context.js';
 
 export interface ServerDeps {
   config: Config;
   animations: AnimationService;
   authenticator: Authenticator;
   logger: Logger;
+  metrics: GatewayMetrics;
   /** Verifies and reads fal's webhooks, served at /webhooks/fal. */
   falWebhooks: UpstreamWebhooks;
   /** The built studio page served at `/`. @default web/dist */
   siteDir?: string;
-  /** True when the gateway can serve: database reachable, upstream configured. */
-  isReady: () => Promise<boolean>;
+  /** True when the gateway's dependencies answer (database, Redis). */
+  dependenciesReady: () => Promise<boolean>;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops accepting, closes WebSockets with 1001 and open HTTP connections. */
-  stop(): Promise<void>;
+  /** Open GraphQL WebSockets. */
+  readonly sockets: number;
+  /**
+   * Graceful stop: readiness turns false at once, no new connection is accepted, requests
+   * in flight (mutations above all) get up to `graceMs` to finish, then WebSockets are
+   * closed with 1001 and every remaining connection (SSE streams) is closed.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
-/** One HTTP server: GraphQL over HTTP/SSE and GraphiQL, graphql-ws, the studio page, health and readiness. */
+/** One HTTP server: GraphQL over HTTP/SSE and GraphiQL, graphql-ws, webhooks, the studio page, health, readiness, metrics. */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
-  const { config } = deps;
+  const { config, logger } = deps;
   const yoga = createGatewayYoga({
     animations: deps.animations,
     authenticator: deps.authenticator,
-    logger: deps.logger,
+    logger,
     graphiql: config.graphiql,
     introspection: config.introspection,
     production: config.production,
@@ -44,33 +55,51 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxFileBytes: Math.max(config.limits.maxImageBytes, config.limits.maxVideoBytes),
   });
   const site = staticSite(deps.siteDir);
-  const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger: deps.logger });
+  const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
   const bodyLimit = requestBodyLimit(config);
+  let stopping = false;
+  /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendText(res, 200, 'ok');
     if (path === '/readyz') {
-      void deps.isReady().then(
-        (ready) => sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready'),
-        () => sendText(res, 503, 'not ready'),
+      void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ready' : 'not ready'));
+      return;
+    }
+    if (path === '/metrics') {
+      void deps.metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text),
+        () => sendText(res, 500, 'metrics unavailable'),
       );
       return;
     }
-    if (path === FAL_WEBHOOK_PATH) {
-      falWebhook(req, res).catch((err: unknown) => {
-        deps.logger.error({ err }, 'fal webhook failed');
-        if (!res.headersSent) res.writeHead(500).end();
+    const requestId = requestIdFrom(req.headers['x-request-id'], randomUUID);
+    res.setHeader('x-request-id', requestId);
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      inFlight++;
+      res.once('close', () => {
+        if (--inFlight === 0) drained?.();
       });
-      return;
     }
-    if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;
-    if (bodyLimit(req, res)) return;
-    void yoga(req as IncomingMessage, res as ServerResponse);
+    requestContext.run({ requestId }, () => {
+      if (path === FAL_WEBHOOK_PATH) {
+        falWebhook(req, res).catch((err: unknown) => {
+          logger.error({ err }, 'fal webhook failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+        return;
+      }
+      if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;
+      if (bodyLimit(req, res)) return;
+      void yoga(req as IncomingMessage, res as ServerResponse);
+    });
   });
   const graphqlWs = attachGraphqlWs(server, yoga, {
     authenticator: deps.authenticator,
-    logger: deps.logger,
+    logger,
     allowedOrigins: config.allowedOrigins,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
     maxSocketsPerOwner: config.limits.maxSocketsPerOwner,
@@ -78,6 +107,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     production: config.production,
   });
+  const ready = async () => !stopping && (await deps.dependenciesReady().catch(() => false));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,8 +119,20 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   return {
     url: `http://${host}:${port}`,
     port,
-    async stop() {
+    get sockets() {
+      return graphqlWs.sockets;
+    },
+    async stop(graceMs = 0) {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        const grace = new AbortController();
+        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(graceMs, undefined, { signal: grace.signal })]).catch(
+          () => undefined,
+        );
+        grace.abort();
+      }
       await graphqlWs.close();
       server.closeAllConnections();
       await closed;

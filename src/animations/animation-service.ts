@@ -6,9 +6,9 @@ import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js'
 import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type WebhookDelivery } from './model.js';
 import { progressFeed, type ProgressEvent } from './progress-feed.js';
 import type { AnimationRecorder } from './recorder.js';
-import type { UpstreamWatchers } from './upstream-watchers.js';
 import { resolveMedia, type MediaSource } from './media.js';
 import { changeFor } from './state.js';
+import { NO_TELEMETRY, type Telemetry } from './telemetry.js';
 import { inputHash, validateCreateInput, validateWebhookUrl } from './validation.js';
 
 export interface AnimationServiceOptions {
@@ -58,9 +58,11 @@ export class AnimationService {
       events: AnimationEvents;
       upstream: Upstream;
       recorder: AnimationRecorder;
-      watchers: UpstreamWatchers;
+      /** Starts following an animation upstream (once, cluster-wide). */
+      watchers: { watch(animation: Animation): void };
       logger: ServiceLogger;
       options: AnimationServiceOptions;
+      telemetry?: Telemetry;
       now?: () => Date;
     },
   ) {}
@@ -161,9 +163,13 @@ export class AnimationService {
   /** Follows an animation live; throws NOT_FOUND before the first event when it is not the owner's. */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
-    return progressFeed(this.deps.store, this.deps.events, id, (err) =>
-      this.deps.logger.warn({ animationId: id, err }, 'progress feed failed'),
-    );
+    const telemetry = this.telemetry();
+    const feed = progressFeed(this.deps.store, this.deps.events, id, {
+      onError: (err) => this.deps.logger.warn({ animationId: id, err }, 'progress feed failed'),
+      onDelivered: (latencyMs) => telemetry.delivered(latencyMs),
+    });
+    telemetry.feedOpened();
+    return countedUntilDone(feed, () => telemetry.feedClosed());
   }
 
   async cancel(owner: string, id: string): Promise<Animation> {
@@ -260,6 +266,7 @@ export class AnimationService {
         webhookUrl: options.falWebhookUrl,
         signal: AbortSignal.timeout(options.submitTimeoutMs),
       });
+      this.telemetry().submitted('accepted');
       const recorded = await recorder.record(animation.id, { type: 'submitted', requestId, queuePosition });
       if (recorded) {
         this.deps.watchers.watch(recorded.animation);
@@ -273,6 +280,7 @@ export class AnimationService {
       return (await this.deps.store.get(animation.id)) ?? animation;
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) throw error;
+      this.telemetry().submitted(error.status === undefined ? 'unconfirmed' : 'refused');
       await this.recordRefusal(animation, error);
       if (error.status === 422 && error.fieldErrors.length > 0) throw badUserInput(error.fieldErrors);
       throw upstreamError(`fal did not accept the animation (${error.status ?? 'unreachable'}).`, error.status);
@@ -288,9 +296,45 @@ export class AnimationService {
     if (animation.idempotencyKey) await this.deps.store.releaseIdempotencyKey(animation.id);
   }
 
+  private telemetry(): Telemetry {
+    return this.deps.telemetry ?? NO_TELEMETRY;
+  }
+
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
+}
+
+/** Calls `onDone` once, when the feed ends however it ends (finished, failed or abandoned by its client). */
+function countedUntilDone<T>(feed: AsyncIterableIterator<T>, onDone: () => void): AsyncIterableIterator<T> {
+  let done = false;
+  const finish = () => {
+    if (!done) {
+      done = true;
+      onDone();
+    }
+  };
+  return {
+    next: async () => {
+      const result = await feed.next().catch((error: unknown) => {
+        finish();
+        throw error;
+      });
+      if (result.done) finish();
+      return result;
+    },
+    return: async (value?: unknown) => {
+      finish();
+      return feed.return ? feed.return(value) : { done: true, value: undefined };
+    },
+    throw: async (error?: unknown) => {
+      finish();
+      return feed.throw ? feed.throw(error) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 const IMAGE_FIELDS = { urlField: 'imageUrl', fileField: 'image' };

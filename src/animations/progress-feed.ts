@@ -16,18 +16,25 @@ export interface ProgressEvent {
  * per recorded change with only the lines not sent before; it ends right after a terminal
  * status. Fed from the store and the event bus, never from the upstream.
  */
+export interface FeedHooks {
+  /** A store read failed; the feed ends with a generic error. */
+  onError: (error: unknown) => void;
+  /** The feed sent a change `latencyMs` after it was recorded. */
+  onDelivered?: (latencyMs: number) => void;
+}
+
 export function progressFeed(
   store: AnimationStore,
   events: AnimationEvents,
   id: string,
-  onError: (error: unknown) => void,
+  hooks: FeedHooks,
 ): AsyncIterableIterator<ProgressEvent> {
   return new Repeater<ProgressEvent>(async (push, stop) => {
     let sent: { version: number; logCount: number } | undefined;
     let work: Promise<void> = Promise.resolve();
     const enqueue = (task: () => Promise<void>) => {
       work = work.then(task).catch((error: unknown) => {
-        onError(error);
+        hooks.onError(error);
         // Transports send a stream's error text as is, so it must not carry internals.
         stop(new Error('Unexpected error.'));
       });
@@ -58,6 +65,7 @@ export function progressFeed(
       if (change.animation.version === sent.version + 1) {
         const after = sent.logCount;
         emit(change.animation, change.newLogs.filter((log) => log.seq > after));
+        hooks.onDelivered?.(Date.now() - Date.parse(change.animation.updatedAt));
       } else {
         // A change went missing on the way: read what was recorded instead.
         await catchUp(sent.logCount);

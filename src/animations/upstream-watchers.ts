@@ -37,6 +37,8 @@ export class UpstreamWatchers {
       recorder: AnimationRecorder;
       timing: WatcherTiming;
       logger: WatcherLogger;
+      /** Called when a watcher has let go (the animation finished, or it was stopped). */
+      onStopped?: (animationId: string) => void;
     },
   ) {}
 
@@ -56,12 +58,24 @@ export class UpstreamWatchers {
       .finally(() => {
         stopOnTerminal();
         this.running.delete(animation.id);
+        this.deps.onStopped?.(animation.id);
       });
     this.running.set(animation.id, { controller, done });
   }
 
   isWatching(animationId: string): boolean {
     return this.running.has(animationId);
+  }
+
+  watchedIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Stops one watcher (its lease went to another replica) and waits until it has let go. */
+  async stop(animationId: string): Promise<void> {
+    const watcher = this.running.get(animationId);
+    watcher?.controller.abort();
+    await watcher?.done;
   }
 
   /** Stops every watcher and waits until they have let go. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
@@ -6,11 +7,19 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
+import { requestContext } from '../request-context.js';
 import type { GatewayYoga } from './yoga.js';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Carried by every log line written while the operation runs. */
+  requestId: string;
+}
+
+function withOperationId(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): never {
+  const root = args.rootValue as EnvelopedRoot;
+  return requestContext.run({ requestId: root.requestId }, () => run(root)) as never;
 }
 
 /** What the gateway keeps on each socket, beside graphql-ws's own `socket` and `request`. */
@@ -92,8 +101,8 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
         else socketsPerOwner.delete(owner);
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiry),
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      execute: (args) => withOperationId(args, (root) => root.execute(args)),
+      subscribe: (args) => withOperationId(args, (root) => root.subscribe(args)),
       onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already registered this operation, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
@@ -129,7 +138,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          rootValue: { execute, subscribe, requestId: randomUUID() } satisfies EnvelopedRoot,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {
@@ -148,6 +157,10 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
   });
 
   return {
+    /** Open sockets, acknowledged or not. */
+    get sockets(): number {
+      return wss.clients.size;
+    },
     /** Closes every socket with 1001 and stops accepting new ones. */
     async close(): Promise<void> {
       await graphqlWs.dispose();

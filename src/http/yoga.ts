@@ -10,7 +10,7 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { useGetParamsCheck } from './get-request-params.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
-import { maskError } from './mask-error.js';
+import { maskErrorFor } from './mask-error.js';
 import { useNoIntrospection } from './no-introspection.js';
 import { useOperationLogging } from './operation-logging.js';
 
@@ -66,7 +66,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.maxFileBytes, files: 2, fields: 8, fieldSize: 1024 * 1024, parts: 10 },
     }),
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: maskErrorFor(options.logger) },
     cors: options.allowedOrigins ? { origin: options.allowedOrigins, methods: ['GET', 'POST'] } : undefined,
     plugins: [
       ...armor.plugins,

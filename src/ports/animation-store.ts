@@ -84,6 +84,9 @@ export interface AnimationStore {
   /** Forgets an animation's idempotency key, so the owner may use it again. */
   releaseIdempotencyKey(id: string): Promise<void>;
 
+  /** How many animations have each status. */
+  countByStatus(): Promise<Partial<Record<AnimationStatus, number>>>;
+
   /** Every animation not in a terminal status, oldest first. */
   listUnfinished(): Promise<Animation[]>;
 

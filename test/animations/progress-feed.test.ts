@@ -60,8 +60,10 @@ describe('progressFeed', () => {
       },
     });
 
-    const feed = progressFeed(racing, events, id, (error) => {
-      throw error;
+    const feed = progressFeed(racing, events, id, {
+      onError: (error) => {
+        throw error;
+      },
     });
     const received: ProgressEvent[] = [];
     const collecting = (async () => {

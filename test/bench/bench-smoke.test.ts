@@ -1,7 +1,7 @@
 /**
  * Keeps the bench scripts working: runs every row of `npm run bench` at tiny sizes (a few
- * sockets, a few dozen requests, the gateway from source) and checks what was delivered, never
- * how fast. Pinning with taskset is used when it exists and skipped otherwise.
+ * sockets, a few dozen requests, the gateway from source, unpinned) and checks what was
+ * delivered, never how fast; and checks that pinning falls back when taskset is missing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchConfig, ROW_IDS } from '../../bench/config.js';
 import type { HttpLoadResult } from '../../bench/lib/http-load.js';
-import { liveChildPids } from '../../bench/lib/processes.js';
+import { liveChildPids, pinningAvailable, ProcessGroup, resetPinningProbe } from '../../bench/lib/processes.js';
 import type { RowResult } from '../../bench/lib/row.js';
 import { runBench } from '../../bench/run.js';
 import type { LoadedFanout } from '../../bench/rows/gateway-fanout.js';
@@ -106,4 +106,28 @@ describe('npm run bench, smoke size', () => {
     // Every process the bench started is gone.
     expect(liveChildPids()).toEqual([]);
   }, 120_000);
+});
+
+describe('pinning', () => {
+  it('runs a bench process pinned when taskset exists, and unpinned when it does not', async () => {
+    const group = new ProcessGroup();
+    const path = process.env.PATH;
+    try {
+      const pinned = group.spawnNode('probe', { args: ['-e', 'console.log("ran")'], cpu: 0 });
+      await pinned.waitForLine(/^ran$/, 10_000);
+      expect(pinned.pinnedCpu).toBe(pinningAvailable() ? 0 : undefined);
+
+      // No taskset on the PATH: the probe says so and the process still runs, unpinned.
+      process.env.PATH = '/nonexistent';
+      resetPinningProbe();
+      expect(pinningAvailable()).toBe(false);
+      const unpinned = group.spawnNode('probe', { args: ['-e', 'console.log("ran")'], cpu: 0 });
+      await unpinned.waitForLine(/^ran$/, 10_000);
+      expect(unpinned.pinnedCpu).toBeUndefined();
+    } finally {
+      process.env.PATH = path;
+      resetPinningProbe();
+      await group.stopAll();
+    }
+  });
 });

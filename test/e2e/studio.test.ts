@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { Environment } from '../../src/config.js';
 import type { FalSimulator } from '../../src/simulator/index.js';
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 
@@ -198,7 +197,7 @@ function studio(page: Page) {
   };
 }
 
-async function openStudio(viewport: { width: number; height: number }, env: Partial<Environment> = {}) {
+async function openStudio(viewport: { width: number; height: number }, env: Record<string, string> = {}) {
   const simulator = await startSimulator(SIMULATOR_TIMING);
   simulator.plan((input) => {
     if (input.prompt === FIRST_PROMPT) return { pauseAtStep: PAUSE_AT_STEP };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { loadConfig, type Environment } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { startFalSimulator, type FalSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { LogCapture } from './log-capture.js';
@@ -36,7 +36,7 @@ export interface TestGateway extends Gateway {
  * fal client over HTTP, with an embedded store in a temporary directory (unless `env`
  * says otherwise); it stops when the test ends.
  */
-export async function startTestGateway(simulator: FalSimulator, env: Partial<Environment> = {}): Promise<TestGateway> {
+export async function startTestGateway(simulator: FalSimulator, env: Record<string, string> = {}): Promise<TestGateway> {
   const logs = new LogCapture();
   const config = loadConfig({
     PORT: '0',
@@ -51,7 +51,7 @@ export async function startTestGateway(simulator: FalSimulator, env: Partial<Env
     MAX_SUBSCRIPTIONS_PER_SOCKET: '200',
     LOG_LEVEL: 'debug',
     ...env,
-  } as Record<string, string>);
+  });
   const gateway = await startGateway(config, { logDestination: logs });
   let stopped = false;
   const stop = async () => {

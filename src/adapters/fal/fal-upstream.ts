@@ -9,6 +9,7 @@ import {
   type UpstreamStatus,
 } from '../../ports/upstream.js';
 import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';
+import { instrumentedFetch } from './instrumented-fetch.js';
 import { redirectingFetch } from './redirect-fetch.js';
 import { secretScrubber } from './secret-scrubber.js';
 
@@ -26,6 +27,8 @@ export interface FalUpstreamOptions {
    * (they sleep up to 16 s between attempts and cannot be interrupted). @default 15000
    */
   callTimeoutMs?: number;
+  /** Hears of every HTTP call to fal: its kind and outcome. */
+  onCall?: (kind: string, outcome: string) => void;
 }
 
 /** The Upstream port over fal's queue, through @fal-ai/client (the only user of that package). */
@@ -37,7 +40,8 @@ export class FalUpstream implements Upstream {
 
   constructor(options: FalUpstreamOptions) {
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
-    const baseFetch = options.fetch ?? fetch;
+    const rawFetch = options.fetch ?? fetch;
+    const baseFetch = options.onCall ? instrumentedFetch(rawFetch, options.onCall) : rawFetch;
     this.fal = createFalClient({
       credentials: options.credentials,
       suppressLocalCredentialsWarning: true,

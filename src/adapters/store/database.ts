@@ -4,6 +4,14 @@ export interface Database {
   animation_logs: AnimationLogRow;
   animation_status_history: StatusHistoryRow;
   webhook_deliveries: WebhookDeliveryRow;
+  watch_leases: WatchLeaseRow;
+}
+
+export interface WatchLeaseRow {
+  animation_id: string;
+  holder: string;
+  /** ISO-8601 */
+  expires_at: string;
 }
 
 export interface WebhookDeliveryRow {

@@ -84,6 +84,17 @@ migrations['0002_webhooks'] = {
   },
 };
 
+migrations['0003_watch_leases'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('watch_leases')
+      .addColumn('animation_id', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -13,6 +13,7 @@ import {
 } from '../../ports/animation-store.js';
 import type { AnimationRow, Database } from './database.js';
 import { migrationProvider } from './migrations.js';
+import { SqlWatchLeases } from './sql-watch-leases.js';
 
 const TERMINAL = [...TERMINAL_STATUSES];
 
@@ -176,6 +177,15 @@ export class SqlAnimationStore implements AnimationStore {
     await this.db.updateTable('animations').set({ idempotency_key: null }).where('id', '=', id).execute();
   }
 
+  async countByStatus(): Promise<Partial<Record<AnimationStatus, number>>> {
+    const rows = await this.db
+      .selectFrom('animations')
+      .select(['status', (eb) => eb.fn.countAll().as('count')])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
   async listUnfinished(): Promise<Animation[]> {
     const rows = await this.db
       .selectFrom('animations')
@@ -194,6 +204,11 @@ export class SqlAnimationStore implements AnimationStore {
       .orderBy('version')
       .execute();
     return rows.map((row) => ({ status: row.status as AnimationStatus, at: row.at }));
+  }
+
+  /** Leases on this database for one holder (a replica). */
+  watchLeases(holder: string, ttlMs: number): SqlWatchLeases {
+    return new SqlWatchLeases(this.db, holder, ttlMs);
   }
 
   async ping(): Promise<boolean> {

@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Telemetry } from './animations/telemetry.js';
+import { ANIMATION_STATUSES, type AnimationStatus } from './animations/model.js';
+
+export interface MetricsSources {
+  animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>;
+  watchers: () => number;
+  websockets: () => number;
+}
+
+/** Prometheus metrics of one gateway (its own registry, so several can live in one process). */
+export class GatewayMetrics implements Telemetry {
+  readonly registry = new Registry();
+  private readonly submits = new Counter({ name: 'gateway_submits_total', help: 'createAnimation submits to fal, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly upstreamCalls = new Counter({
+    name: 'gateway_upstream_calls_total',
+    help: 'HTTP calls to fal, by kind (submit, status, stream, result, cancel, storage) and outcome (HTTP status class, or error)',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly subscriptions = new Gauge({ name: 'gateway_subscriptions', help: 'live animationProgress subscriptions (WebSocket and SSE)', registers: [this.registry] });
+  private readonly deliveries = new Histogram({
+    name: 'gateway_event_delivery_seconds',
+    help: 'time from a change being recorded to a subscriber being sent it',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly takeovers = new Counter({ name: 'gateway_lease_takeovers_total', help: 'animations taken over from a replica that stopped renewing its lease', registers: [this.registry] });
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'gateway_animations',
+      help: 'animations in the store, by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await sources.animationsByStatus();
+        for (const status of ANIMATION_STATUSES) this.set({ status }, counts[status] ?? 0);
+      },
+    });
+    new Gauge({ name: 'gateway_watchers', help: 'animations this process follows upstream', registers: [this.registry], collect() { this.set(sources.watchers()); } });
+    new Gauge({ name: 'gateway_websockets', help: 'open GraphQL WebSockets', registers: [this.registry], collect() { this.set(sources.websockets()); } });
+  }
+
+  submitted(outcome: 'accepted' | 'refused' | 'unconfirmed'): void {
+    this.submits.inc({ outcome });
+  }
+
+  feedOpened(): void {
+    this.subscriptions.inc();
+  }
+
+  feedClosed(): void {
+    this.subscriptions.dec();
+  }
+
+  delivered(latencyMs: number): void {
+    this.deliveries.observe(latencyMs / 1000);
+  }
+
+  leaseTakenOver(): void {
+    this.takeovers.inc();
+  }
+
+  upstreamCall(kind: string, outcome: string): void {
+    this.upstreamCalls.inc({ kind, outcome });
+  }
+}

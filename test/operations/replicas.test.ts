@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { AnimationProgressDocument, CreateAnimationDocument } from '../gql/graphql.js';
+import { startGatewayProcess } from '../support/gateway-process.js';
+import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
+import { CANARY_FAL_KEY, startSimulator } from '../support/harness.js';
+import { input } from '../support/inputs.js';
+import { freshPostgresDatabase } from '../support/postgres.js';
+import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { freshRedisPrefix, REDIS_URL } from '../support/redis.js';
+import type { FalSimulator } from '../../src/simulator/index.js';
+
+const LEASE_TTL_MS = 3_000;
+const TAKEOVER_BOUND_MS = 15_000;
+
+async function clusterEnv(simulator: FalSimulator) {
+  return {
+    DATABASE_URL: await freshPostgresDatabase(),
+    REDIS_URL,
+    REDIS_PREFIX: await freshRedisPrefix(),
+    FAL_API_URL: simulator.url,
+    FAL_KEY: CANARY_FAL_KEY,
+    POLL_INTERVAL_MS: '50',
+    LEASE_TTL_MS: String(LEASE_TTL_MS),
+    LEASE_RENEW_MS: '500',
+  };
+}
+
+describe('two replicas on one PostgreSQL and one Redis', () => {
+  it('lets a subscriber on B follow live an animation created on A, with one upstream stream in the whole cluster', async () => {
+    const simulator = await startSimulator({ concurrency: 3 });
+    simulator.plan(() => ({ pauseAtStep: 5 }));
+    const env = await clusterEnv(simulator);
+    const [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(dataOf(await graphqlHttp(a.url, CreateAnimationDocument, { input: input({ prompt: `dance ${i}` }) })).createAnimation);
+    }
+    const onB = ids.map((created) => subscribeWs(wsClient(b.url), AnimationProgressDocument, { id: created.id }));
+    await Promise.all(onB.map((s) => s.waitFor((events) => logMessages(events).includes('Sampling step 5/30'))));
+    for (const created of ids) simulator.resume(created.requestId!);
+
+    for (const [i, created] of ids.entries()) {
+      const events = await onB[i]!.untilComplete();
+      expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
+      expect(logMessages(events)).toEqual(simulatorLogs(simulator, created.requestId!));
+      expect(simulator.calls.byRequest(created.requestId!)).toEqual({ stream: 1, status: 0, result: 1, cancel: 0 });
+    }
+  });
+
+  it('finishes, on the other replica and within the takeover bound, an animation whose watching replica was killed', async () => {
+    const simulator = await startSimulator();
+    simulator.plan(() => ({ pauseAtStep: 5 }));
+    const env = await clusterEnv(simulator);
+    const [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    const created = dataOf(await graphqlHttp(a.url, CreateAnimationDocument, { input: input() })).createAnimation;
+    const onB = subscribeWs(wsClient(b.url), AnimationProgressDocument, { id: created.id });
+    await onB.waitFor((events) => logMessages(events).includes('Sampling step 5/30'));
+    expect(simulator.calls.byRequest(created.requestId!).stream).toBe(1);
+
+    expect(await a.kill('SIGKILL')).toBe('SIGKILL');
+    const killedAt = Date.now();
+    simulator.resume(created.requestId!);
+    const events = await onB.untilComplete(TAKEOVER_BOUND_MS + 5_000);
+    const tookMs = Date.now() - killedAt;
+
+    expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
+    expect(logMessages(events)).toEqual(simulatorLogs(simulator, created.requestId!));
+    expect(tookMs).toBeLessThan(TAKEOVER_BOUND_MS);
+    expect(b.lines.some((line) => line.includes('took over an animation'))).toBe(true);
+  });
+});

@@ -25,6 +25,12 @@ async function clusterEnv(simulator: FalSimulator) {
   };
 }
 
+/** How many animations a replica follows upstream right now, from its /metrics. */
+async function watchers(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^gateway_watchers (\d+)$/m.exec(text)![1]);
+}
+
 describe('two replicas on one PostgreSQL and one Redis', () => {
   it('lets a subscriber on B follow live an animation created on A, with one upstream stream in the whole cluster', async () => {
     const simulator = await startSimulator({ concurrency: 3 });
@@ -52,21 +58,27 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     const simulator = await startSimulator();
     simulator.plan(() => ({ pauseAtStep: 5 }));
     const env = await clusterEnv(simulator);
-    const [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
-    const created = dataOf(await graphqlHttp(a.url, CreateAnimationDocument, { input: input() })).createAnimation;
-    const onB = subscribeWs(wsClient(b.url), AnimationProgressDocument, { id: created.id });
-    await onB.waitFor((events) => logMessages(events).includes('Sampling step 5/30'));
+    const replicas = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    const created = dataOf(await graphqlHttp(replicas[0].url, CreateAnimationDocument, { input: input() })).createAnimation;
+    await simulator.waitFor(() => simulator.job(created.requestId!)?.paused === true);
     expect(simulator.calls.byRequest(created.requestId!).stream).toBe(1);
 
-    expect(await a.kill('SIGKILL')).toBe('SIGKILL');
+    // Whichever replica took the lease watches the animation: kill that one, follow on the other.
+    const watching = await Promise.all(replicas.map((replica) => watchers(replica.url)));
+    expect([...watching].sort()).toEqual([0, 1]);
+    const [holder, survivor] = watching[0] === 1 ? replicas : [replicas[1], replicas[0]];
+    const onSurvivor = subscribeWs(wsClient(survivor.url), AnimationProgressDocument, { id: created.id });
+    await onSurvivor.waitFor((events) => logMessages(events).includes('Sampling step 5/30'));
+
+    expect(await holder.kill('SIGKILL')).toBe('SIGKILL');
     const killedAt = Date.now();
     simulator.resume(created.requestId!);
-    const events = await onB.untilComplete(TAKEOVER_BOUND_MS + 5_000);
+    const events = await onSurvivor.untilComplete(TAKEOVER_BOUND_MS + 5_000);
     const tookMs = Date.now() - killedAt;
 
     expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
     expect(logMessages(events)).toEqual(simulatorLogs(simulator, created.requestId!));
     expect(tookMs).toBeLessThan(TAKEOVER_BOUND_MS);
-    expect(b.lines.some((line) => line.includes('took over an animation'))).toBe(true);
+    expect(survivor.lines.some((line) => line.includes('took over an animation'))).toBe(true);
   });
 });

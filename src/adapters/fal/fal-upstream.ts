@@ -10,6 +10,7 @@ import {
 } from '../../ports/upstream.js';
 import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';
 import { instrumentedFetch } from './instrumented-fetch.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { redirectingFetch } from './redirect-fetch.js';
 import { secretScrubber } from './secret-scrubber.js';
 
@@ -20,7 +21,7 @@ export interface FalUpstreamOptions {
   apiUrl: string | undefined;
   /** Model endpoint id, e.g. `fal-ai/uni-animate`. */
   endpoint: string;
-  /** The fetch the client uses underneath. */
+  /** The fetch the client uses underneath. @default nodeHttpFetch() */
   fetch?: typeof fetch;
   /**
    * Longest a status, result or cancel call may take, the client's own retries included
@@ -40,7 +41,7 @@ export class FalUpstream implements Upstream {
 
   constructor(options: FalUpstreamOptions) {
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
-    const rawFetch = options.fetch ?? fetch;
+    const rawFetch = options.fetch ?? nodeHttpFetch();
     const baseFetch = options.onCall ? instrumentedFetch(rawFetch, options.onCall) : rawFetch;
     this.fal = createFalClient({
       credentials: options.credentials,

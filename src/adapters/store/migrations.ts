@@ -95,6 +95,13 @@ migrations['0003_watch_leases'] = {
   },
 };
 
+migrations['0004_owner_status_index'] = {
+  async up(db: Kysely<any>) {
+    // Quota checks count an owner's unfinished animations on every submit.
+    await db.schema.createIndex('animations_owner_status').on('animations').columns(['owner', 'status']).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

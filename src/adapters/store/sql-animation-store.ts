@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../animations/model.js';
-import { TERMINAL_STATUSES } from '../../animations/model.js';
+import { ANIMATION_STATUSES, TERMINAL_STATUSES } from '../../animations/model.js';
 import type { AppliedChange } from '../../animations/state.js';
 import {
   InvalidCursorError,
@@ -16,6 +16,8 @@ import { migrationProvider } from './migrations.js';
 import { SqlWatchLeases } from './sql-watch-leases.js';
 
 const TERMINAL = [...TERMINAL_STATUSES];
+/** Listed rather than negated, so the (owner, status) index can seek to them. */
+const UNFINISHED = ANIMATION_STATUSES.filter((status) => !TERMINAL_STATUSES.has(status));
 
 /** The AnimationStore over SQL, one implementation for the embedded SQLite and for PostgreSQL. */
 export class SqlAnimationStore implements AnimationStore {
@@ -190,7 +192,7 @@ export class SqlAnimationStore implements AnimationStore {
     const rows = await this.db
       .selectFrom('animations')
       .selectAll()
-      .where('status', 'not in', TERMINAL)
+      .where('status', 'in', UNFINISHED)
       .orderBy('created_at')
       .execute();
     return rows.map(toAnimation);
@@ -230,7 +232,7 @@ async function checkQuota(trx: Transaction<Database>, owner: string, quota: Quot
     .selectFrom('animations')
     .select((eb) => eb.fn.countAll().as('count'))
     .where('owner', '=', owner)
-    .where('status', 'not in', TERMINAL)
+    .where('status', 'in', UNFINISHED)
     .executeTakeFirstOrThrow();
   if (Number(unfinished.count) >= quota.maxUnfinished) return { kind: 'overQuota', limit: 'unfinished', oldestInWindow: null };
   const recent = await trx

@@ -4,7 +4,8 @@ import { InvalidCursorError, type AnimationStore, type Page } from '../ports/ani
 import { UpstreamFailure, type Upstream, type UpstreamOutcome } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js';
 import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type WebhookDelivery } from './model.js';
-import { progressFeed, type ProgressEvent } from './progress-feed.js';
+import { ProgressFanout, type FanoutMember, type ProgressEvent } from './progress-fanout.js';
+import { progressFeed } from './progress-feed.js';
 import type { AnimationRecorder } from './recorder.js';
 import { resolveMedia, type MediaSource } from './media.js';
 import { changeFor } from './state.js';
@@ -52,6 +53,8 @@ function secondsUntil(epochMs: number, now: Date): number {
  * exactly like a missing one.
  */
 export class AnimationService {
+  private readonly fanout: ProgressFanout;
+
   constructor(
     private readonly deps: {
       store: AnimationStore;
@@ -65,7 +68,12 @@ export class AnimationService {
       telemetry?: Telemetry;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.fanout = new ProgressFanout(deps.store, deps.events, {
+      onError: (err) => deps.logger.warn({ err }, 'progress feed failed'),
+      onDelivered: (latencyMs) => this.telemetry().delivered(latencyMs),
+    });
+  }
 
   async create(owner: string, request: Record<string, unknown>): Promise<Animation> {
     const fields = validateCreateInput(request);
@@ -160,16 +168,38 @@ export class AnimationService {
     return this.deps.store.statusHistory(animation.id);
   }
 
-  /** Follows an animation live; throws NOT_FOUND before the first event when it is not the owner's. */
+  /** Follows an animation live, as an iterator; throws NOT_FOUND before the first event when it is not the owner's. */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
     const telemetry = this.telemetry();
-    const feed = progressFeed(this.deps.store, this.deps.events, id, {
-      onError: (err) => this.deps.logger.warn({ animationId: id, err }, 'progress feed failed'),
-      onDelivered: (latencyMs) => telemetry.delivered(latencyMs),
-    });
     telemetry.feedOpened();
-    return countedUntilDone(feed, () => telemetry.feedClosed());
+    return countedUntilDone(progressFeed(this.fanout, id), () => telemetry.feedClosed());
+  }
+
+  /**
+   * Follows an animation live by pushing to `member` (transports that fan one event out to
+   * many sockets); throws NOT_FOUND when it is not the owner's. Returns the way to stop.
+   */
+  async followWith(owner: string, id: string, member: FanoutMember): Promise<() => void> {
+    if (!(await this.get(owner, id))) throw notFound();
+    const telemetry = this.telemetry();
+    telemetry.feedOpened();
+    let open = true;
+    const close = () => {
+      if (open) telemetry.feedClosed();
+      open = false;
+    };
+    const leave = this.fanout.join(id, {
+      deliver: (event, sharedVersion) => member.deliver(event, sharedVersion),
+      complete: (error) => {
+        close();
+        member.complete(error);
+      },
+    });
+    return () => {
+      close();
+      leave();
+    };
   }
 
   async cancel(owner: string, id: string): Promise<Animation> {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InProcessAnimationEvents } from '../../src/adapters/events/in-process-animation-events.js';
 import { openAnimationStore } from '../../src/adapters/store/open-store.js';
-import { progressFeed, type ProgressEvent } from '../../src/animations/progress-feed.js';
+import { ProgressFanout, type ProgressEvent } from '../../src/animations/progress-fanout.js';
+import { progressFeed } from '../../src/animations/progress-feed.js';
 import { AnimationRecorder } from '../../src/animations/recorder.js';
 import type { AnimationStore } from '../../src/ports/animation-store.js';
 import { temporaryDirectory } from '../support/harness.js';
@@ -10,7 +11,7 @@ import { temporaryDirectory } from '../support/harness.js';
 const silent = { debug: () => undefined, info: () => undefined };
 const line = (message: string) => ({ message, level: 'INFO', timestamp: new Date().toISOString() });
 
-describe('progressFeed', () => {
+describe('the live feed of an animation', () => {
   it('sends each line once even when a change lands between reading the animation and its lines', async () => {
     const store = await openAnimationStore({ kind: 'embedded', dataDir: temporaryDirectory() });
     const events = new InProcessAnimationEvents();
@@ -60,11 +61,12 @@ describe('progressFeed', () => {
       },
     });
 
-    const feed = progressFeed(racing, events, id, {
+    const fanout = new ProgressFanout(racing, events, {
       onError: (error) => {
         throw error;
       },
     });
+    const feed = progressFeed(fanout, id);
     const received: ProgressEvent[] = [];
     const collecting = (async () => {
       for await (const event of feed) received.push(event);

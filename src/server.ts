@@ -6,7 +6,9 @@ import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
+import { maskErrorFor } from './http/mask-error.js';
 import { staticSite } from './http/static-site.js';
+import { SubscriptionFanout } from './http/subscription-fanout.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
@@ -57,6 +59,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
   const bodyLimit = requestBodyLimit(config);
+  const maskError = maskErrorFor(logger);
   let stopping = false;
   /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
   let inFlight = 0;
@@ -99,6 +102,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   const graphqlWs = attachGraphqlWs(server, yoga, {
     authenticator: deps.authenticator,
+    fanout: new SubscriptionFanout(deps.animations, (error) => maskError(error, 'Unexpected error.')),
     logger,
     allowedOrigins: config.allowedOrigins,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,

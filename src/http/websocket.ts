@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
+import { fanoutAnimationId, type FanoutTarget, type SubscriptionFanout } from './subscription-fanout.js';
 import type { GatewayYoga } from './yoga.js';
 
 interface EnvelopedRoot {
@@ -15,6 +16,8 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
   /** Carried by every log line written while the operation runs. */
   requestId: string;
+  /** Set for an animationProgress subscription, which is fanned out rather than executed per socket. */
+  fanout?: Omit<FanoutTarget, 'args'>;
 }
 
 function withOperationId(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): never {
@@ -30,6 +33,8 @@ type SocketState = {
 
 export interface WebSocketOptions {
   authenticator: Authenticator;
+  /** Serves animationProgress subscriptions from one shared execution per event. */
+  fanout: SubscriptionFanout;
   logger: Logger;
   /** Origins allowed to open a socket; any when undefined. */
   allowedOrigins: string[] | undefined;
@@ -102,8 +107,11 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiry),
       execute: (args) => withOperationId(args, (root) => root.execute(args)),
-      subscribe: (args) => withOperationId(args, (root) => root.subscribe(args)),
-      onSubscribe: async (ctx, _id, params) => {
+      subscribe: (args) =>
+        withOperationId(args, async (root) =>
+          root.fanout ? ((await options.fanout.subscribe({ ...root.fanout, args })) ?? root.subscribe(args)) : root.subscribe(args),
+        ),
+      onSubscribe: async (ctx, id, params) => {
         // graphql-ws has already registered this operation, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
           return [
@@ -132,13 +140,16 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           errors = [error as GraphQLError];
         }
         if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const contextValue = await contextFactory();
+        const animationId = fanoutAnimationId(document, params.operationName, params.variables);
+        const fanout = animationId && { socket: ctx.extra.socket, operationId: id, owner: contextValue.owner, animationId };
         return {
           schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, requestId: randomUUID() } satisfies EnvelopedRoot,
+          contextValue,
+          rootValue: { execute, subscribe, requestId: randomUUID(), ...(fanout && { fanout }) } satisfies EnvelopedRoot,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {

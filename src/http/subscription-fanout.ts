@@ -1,0 +1,129 @@
+import {
+  execute,
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLError,
+} from 'graphql';
+import type { WebSocket } from 'ws';
+import type { AnimationService } from '../animations/animation-service.js';
+import { GatewayError } from '../animations/errors.js';
+import type { ProgressEvent } from '../animations/progress-fanout.js';
+import { animationIdFrom } from '../resolvers/global-id.js';
+
+/** Where one fanned-out subscription goes: its socket and operation id, and what it follows. */
+export interface FanoutTarget {
+  socket: WebSocket;
+  operationId: string;
+  owner: string;
+  animationId: string;
+  args: ExecutionArgs;
+}
+
+/** Serialised payloads kept per (owner, animation, document, variables) group, for the latest changes. */
+interface Group {
+  members: number;
+  payloads: Map<number, Promise<string>>;
+}
+
+const KEPT_VERSIONS = 4;
+
+/**
+ * The animation a subscription follows, when the whole operation is `animationProgress`
+ * (the only field of a subscription); such subscriptions are fanned out.
+ */
+export function fanoutAnimationId(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): string | undefined {
+  const operation = getOperationAST(document, operationName);
+  const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
+  const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : undefined;
+  if (!field || field.name.value !== 'animationProgress' || (field.directives?.length ?? 0) > 0) return undefined;
+  const id = field.arguments?.find((argument) => argument.name.value === 'id')?.value;
+  const value = id?.kind === Kind.STRING ? id.value : id?.kind === Kind.VARIABLE ? variables?.[id.name.value] : undefined;
+  return typeof value === 'string' ? animationIdFrom(value) : undefined;
+}
+
+/**
+ * Fans subscription events out over WebSockets: each change is executed and serialised
+ * once per group of subscribers with the same owner, animation, document and variables,
+ * and the same payload is written to every socket (wrapped in each operation's `next`
+ * message). Snapshots and catch-ups are executed per subscriber.
+ */
+export class SubscriptionFanout {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(
+    private readonly animations: AnimationService,
+    private readonly maskError: (error: GraphQLError) => Error,
+  ) {}
+
+  /**
+   * Starts feeding the target's socket; the returned iterator yields nothing and ends when
+   * the animation is finished, so graphql-ws then sends `complete`. Resolves undefined when
+   * the caller may not follow the animation (the regular path answers NOT_FOUND).
+   */
+  async subscribe(target: FanoutTarget): Promise<AsyncIterableIterator<never> | undefined> {
+    const key = groupKey(target);
+    const group = this.groups.get(key) ?? { members: 0, payloads: new Map() };
+    let finished!: (result: IteratorResult<never>) => void;
+    let failed!: (error: Error) => void;
+    const done = new Promise<IteratorResult<never>>((resolve, reject) => {
+      finished = resolve;
+      failed = reject;
+    });
+    const prefix = `{"id":${JSON.stringify(target.operationId)},"type":"next","payload":`;
+    let leave: () => void;
+    try {
+      leave = await this.animations.followWith(target.owner, target.animationId, {
+        deliver: async (event, sharedVersion) => {
+          const payload = sharedVersion === undefined ? await this.payload(target.args, event) : await this.shared(group, sharedVersion, target.args, event);
+          if (target.socket.readyState === target.socket.OPEN) target.socket.send(prefix + payload + '}');
+        },
+        complete: (error) => (error === undefined ? finished({ done: true, value: undefined }) : failed(new Error('Unexpected error.'))),
+      });
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+    group.members++;
+    this.groups.set(key, group);
+    let left = false;
+    const stop = () => {
+      if (left) return;
+      left = true;
+      leave();
+      if (--group.members === 0) this.groups.delete(key);
+    };
+    void done.then(stop, stop);
+    const iterator: AsyncIterableIterator<never> = {
+      next: () => done,
+      return: async () => {
+        stop();
+        finished({ done: true, value: undefined });
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private shared(group: Group, version: number, args: ExecutionArgs, event: ProgressEvent): Promise<string> {
+    let payload = group.payloads.get(version);
+    if (!payload) {
+      payload = this.payload(args, event);
+      group.payloads.set(version, payload);
+      for (const kept of group.payloads.keys()) if (kept <= version - KEPT_VERSIONS) group.payloads.delete(kept);
+    }
+    return payload;
+  }
+
+  private async payload(args: ExecutionArgs, event: ProgressEvent): Promise<string> {
+    const result = (await execute({ ...args, rootValue: event })) as ExecutionResult;
+    return JSON.stringify(result.errors ? { ...result, errors: result.errors.map((error) => this.maskError(error)) } : result);
+  }
+}
+
+function groupKey(target: FanoutTarget): string {
+  return JSON.stringify([target.owner, target.animationId, target.args.operationName ?? null, target.args.variableValues ?? null]) + (target.args.document.loc?.source.body ?? '');
+}

@@ -4,6 +4,7 @@ import { dataOf, graphqlHttp, subscribeSse, subscribeWs, wsClient } from '../sup
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { initialisedSocket } from '../support/raw-websocket.js';
 
 describe('one upstream watcher per animation', () => {
   it('follows fal once for 100 subscribers, and every subscriber gets the complete log list', async () => {
@@ -46,5 +47,29 @@ describe('one upstream watcher per animation', () => {
     expect(animation.logs.map((log) => log.message)).toEqual(simulatorLogs(simulator, created.requestId!));
     expect(animation.video?.url).toMatch(/\.mp4$/);
     expect(simulator.calls.byRequest(created.requestId!)).toEqual({ status: 0, stream: 1, result: 1, cancel: 0 });
+  });
+});
+
+describe('fan-out over WebSockets', () => {
+  it('sends every subscriber of a document the same bytes per change, and each document its own shape', async () => {
+    const simulator = await startSimulator();
+    simulator.plan(() => ({ pauseAtStep: 1 }));
+    const gateway = await startTestGateway(simulator);
+    const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() })).createAnimation;
+    const full = 'subscription($id: ID!) { animationProgress(id: $id) { status progress newLogs { message } } }';
+    const lean = 'subscription($id: ID!) { animationProgress(id: $id) { status } }';
+    const sockets = await Promise.all([0, 1, 2].map(() => initialisedSocket(gateway.url, {})));
+    sockets.forEach((socket, i) =>
+      socket.send({ id: `op${i}`, type: 'subscribe', payload: { query: i < 2 ? full : lean, variables: { id: created.id } } }),
+    );
+    await Promise.all(sockets.map((socket) => socket.next((m) => m.type === 'next')));
+    simulator.resume(created.requestId!);
+    await Promise.all(sockets.map((socket) => socket.next((m) => m.type === 'complete')));
+
+    const frames = (socket: (typeof sockets)[number]) => socket.messages.filter((m) => m.type === 'next').map((m) => JSON.stringify(m.payload));
+    expect(frames(sockets[0]!)).toEqual(frames(sockets[1]!));
+    expect(frames(sockets[0]!).length).toBeGreaterThan(5);
+    const lastLean = sockets[2]!.messages.filter((m) => m.type === 'next').at(-1)!;
+    expect(lastLean.payload).toEqual({ data: { animationProgress: { status: 'COMPLETED' } } });
   });
 });

@@ -1,5 +1,4 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { requestContext } from './request-context.js';
 
 export type { Logger };
 
@@ -25,8 +24,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: undefined,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // Every line written while serving a request carries its id.
-      mixin: () => requestContext.getStore() ?? {},
       serializers: { err: pino.stdSerializers.err },
     },
     destination,

@@ -6,7 +6,7 @@ import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
-import { maskErrorFor } from './http/mask-error.js';
+import { maskError } from './http/mask-error.js';
 import { staticSite } from './http/static-site.js';
 import { SubscriptionFanout } from './http/subscription-fanout.js';
 import { attachGraphqlWs } from './http/websocket.js';
@@ -14,7 +14,7 @@ import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpstreamWebhooks } from './ports/upstream.js';
-import { requestContext, requestIdFrom } from './request-context.js';
+import { requestIdFrom } from './request-id.js';
 
 export interface ServerDeps {
   config: Config;
@@ -59,7 +59,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
   const bodyLimit = requestBodyLimit(config);
-  const maskError = maskErrorFor(logger);
   let stopping = false;
   /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
   let inFlight = 0;
@@ -79,26 +78,24 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       );
       return;
     }
-    const requestId = requestIdFrom(req.headers['x-request-id'], randomUUID);
-    res.setHeader('x-request-id', requestId);
+    const reqId = requestIdFrom(req.headers['x-request-id'], randomUUID);
+    res.setHeader('x-request-id', reqId);
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       inFlight++;
       res.once('close', () => {
         if (--inFlight === 0) drained?.();
       });
     }
-    requestContext.run({ requestId }, () => {
-      if (path === FAL_WEBHOOK_PATH) {
-        falWebhook(req, res).catch((err: unknown) => {
-          logger.error({ err }, 'fal webhook failed');
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-        return;
-      }
-      if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;
-      if (bodyLimit(req, res)) return;
-      void yoga(req as IncomingMessage, res as ServerResponse);
-    });
+    if (path === FAL_WEBHOOK_PATH) {
+      falWebhook(req, res).catch((err: unknown) => {
+        logger.error({ err, reqId }, 'fal webhook failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;
+    if (bodyLimit(req, res)) return;
+    void yoga(req as IncomingMessage, res as ServerResponse, { reqId });
   });
   const graphqlWs = attachGraphqlWs(server, yoga, {
     authenticator: deps.authenticator,

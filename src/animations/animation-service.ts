@@ -75,7 +75,8 @@ export class AnimationService {
     });
   }
 
-  async create(owner: string, request: Record<string, unknown>): Promise<Animation> {
+  /** `reqId` is the caller's request id, for the log lines this writes. */
+  async create(owner: string, request: Record<string, unknown>, reqId?: string): Promise<Animation> {
     const fields = validateCreateInput(request);
     const idempotencyKey = validateIdempotencyKey(request.idempotencyKey);
     const webhookUrl = validateWebhookUrl(request.webhookUrl, this.deps.options);
@@ -115,7 +116,7 @@ export class AnimationService {
     );
     switch (outcome.kind) {
       case 'created':
-        return this.submit(await this.upload(outcome.animation, media));
+        return this.submit(await this.upload(outcome.animation, media), reqId);
       case 'existing':
         if (outcome.animation.inputHash !== hash) {
           throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
@@ -288,7 +289,7 @@ export class AnimationService {
     return source.kind === 'url' ? Promise.resolve(source.url) : this.deps.upstream.upload(source.file);
   }
 
-  private async submit(animation: Animation): Promise<Animation> {
+  private async submit(animation: Animation, reqId: string | undefined): Promise<Animation> {
     const { upstream, recorder, logger, options } = this.deps;
     try {
       // The row exists before this call, so a crash here leaves a trace the start-up sweep resolves.
@@ -300,7 +301,7 @@ export class AnimationService {
       const recorded = await recorder.record(animation.id, { type: 'submitted', requestId, queuePosition });
       if (recorded) {
         this.deps.watchers.watch(recorded.animation);
-        logger.info({ animationId: animation.id, requestId }, 'submitted');
+        logger.info({ reqId, animationId: animation.id, falRequestId: requestId }, 'submitted');
         return recorded.animation;
       }
       // Cancelled (or timed out) while fal was answering: fal must not run it.

@@ -1,25 +1,13 @@
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import { GatewayError } from '../animations/errors.js';
-import type { Logger } from '../logger.js';
 
 /**
  * Shows a GatewayError to the caller with its stable `extensions.code`; masks everything
- * else as yoga does (a generic message and INTERNAL_SERVER_ERROR, no internals) and logs
- * the original once, with the request id.
+ * else as yoga does (a generic message and INTERNAL_SERVER_ERROR, no internals). The
+ * operation-logging plugin logs the originals.
  */
-export function maskErrorFor(logger: Logger) {
-  return (error: unknown, message: string, isDev?: boolean): Error => {
-    const masked = maskError(error, message, isDev);
-    if ((masked as Partial<GraphQLError>).extensions?.code === 'INTERNAL_SERVER_ERROR') {
-      const original = (error as Partial<GraphQLError>).originalError ?? error;
-      logger.error({ err: original }, 'unexpected error');
-    }
-    return masked;
-  };
-}
-
-function maskError(error: unknown, message: string, isDev?: boolean): Error {
+export function maskError(error: unknown, message: string, isDev?: boolean): Error {
   const located = error as Partial<GraphQLError> | undefined;
   const original = located?.originalError ?? error;
   if (original instanceof GatewayError) {

@@ -7,22 +7,18 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
-import { requestContext } from '../request-context.js';
 import { fanoutAnimationId, type FanoutTarget, type SubscriptionFanout } from './subscription-fanout.js';
 import type { GatewayYoga } from './yoga.js';
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
-  /** Carried by every log line written while the operation runs. */
-  requestId: string;
   /** Set for an animationProgress subscription, which is fanned out rather than executed per socket. */
   fanout?: Omit<FanoutTarget, 'args'>;
 }
 
-function withOperationId(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): never {
-  const root = args.rootValue as EnvelopedRoot;
-  return requestContext.run({ requestId: root.requestId }, () => run(root)) as never;
+function withRoot(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): never {
+  return run(args.rootValue as EnvelopedRoot) as never;
 }
 
 /** What the gateway keeps on each socket, beside graphql-ws's own `socket` and `request`. */
@@ -106,9 +102,9 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
         else socketsPerOwner.delete(owner);
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiry),
-      execute: (args) => withOperationId(args, (root) => root.execute(args)),
+      execute: (args) => withRoot(args, (root) => root.execute(args)),
       subscribe: (args) =>
-        withOperationId(args, async (root) =>
+        withRoot(args, async (root) =>
           root.fanout ? ((await options.fanout.subscribe({ ...root.fanout, args })) ?? root.subscribe(args)) : root.subscribe(args),
         ),
       onSubscribe: async (ctx, id, params) => {
@@ -125,6 +121,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           socket: ctx.extra.socket,
           params,
           principal: ctx.extra.principal,
+          reqId: randomUUID(),
         });
         let document;
         try {
@@ -149,7 +146,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           document,
           variableValues: params.variables,
           contextValue,
-          rootValue: { execute, subscribe, requestId: randomUUID(), ...(fanout && { fanout }) } satisfies EnvelopedRoot,
+          rootValue: { execute, subscribe, ...(fanout && { fanout }) } satisfies EnvelopedRoot,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {

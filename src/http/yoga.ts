@@ -1,5 +1,6 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { randomUUID } from 'node:crypto';
 import { createFetch } from '@whatwg-node/fetch';
 import type { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
@@ -10,12 +11,13 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { useGetParamsCheck } from './get-request-params.js';
 import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
-import { maskErrorFor } from './mask-error.js';
+import { maskError } from './mask-error.js';
 import { useNoIntrospection } from './no-introspection.js';
 import { useOperationLogging } from './operation-logging.js';
 
-/** What the WebSocket binding adds to yoga's initial context: the socket's authenticated caller. */
+/** What the server adds to yoga's initial context: the request id, and on WebSocket the socket's caller. */
 export interface WebSocketInitialContext {
+  reqId?: string;
   principal?: Principal;
 }
 
@@ -66,7 +68,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.maxFileBytes, files: 2, fields: 8, fieldSize: 1024 * 1024, parts: 10 },
     }),
-    maskedErrors: { maskError: maskErrorFor(options.logger) },
+    maskedErrors: { maskError },
     cors: options.allowedOrigins ? { origin: options.allowedOrigins, methods: ['GET', 'POST'] } : undefined,
     plugins: [
       ...armor.plugins,
@@ -86,8 +88,9 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
       defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
       subscriptionsProtocol: 'WS',
     },
-    context: async ({ request, principal }: YogaInitialContext & WebSocketInitialContext): Promise<GatewayContext> => ({
+    context: async ({ request, principal, reqId }: YogaInitialContext & WebSocketInitialContext): Promise<GatewayContext> => ({
       owner: (principal ?? (await options.authenticator.authenticate(request.headers.get('authorization')))).owner,
+      reqId: reqId ?? randomUUID(),
       animations: options.animations,
     }),
   });

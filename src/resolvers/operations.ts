@@ -25,7 +25,7 @@ export async function animations(
 }
 
 export function createAnimation(ctx: GatewayContext, input: Record<string, unknown>) {
-  return ctx.animations.create(ctx.owner, input);
+  return ctx.animations.create(ctx.owner, input, ctx.reqId);
 }
 
 export function cancelAnimation(ctx: GatewayContext, globalId: string) {

@@ -191,7 +191,7 @@ export class AnimationService {
       open = false;
     };
     const leave = this.fanout.join(id, {
-      deliver: (event, sharedVersion) => member.deliver(event, sharedVersion),
+      deliver: (event, shareKey) => member.deliver(event, shareKey),
       complete: (error) => {
         close();
         member.complete(error);

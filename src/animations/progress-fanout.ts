@@ -14,27 +14,35 @@ export interface ProgressEvent {
 /** One follower of an animation: a subscription on some transport. */
 export interface FanoutMember {
   /**
-   * Sends one event. `sharedVersion` is set when every member in step gets this same event
-   * (the recorded change of that version), so a transport may serialise it once for all;
-   * it is undefined for an event made for this member alone (its snapshot, a catch-up).
+   * Sends one event. `shareKey` is set when every member at the same point gets this same
+   * event (a recorded change, or a snapshot of the latest state), so a transport may
+   * serialise it once for all; it is undefined for an event made for this member alone (a
+   * catch-up after a missed change). Returns a promise only when it has to wait.
    */
-  deliver(event: ProgressEvent, sharedVersion: number | undefined): void | Promise<void>;
+  deliver(event: ProgressEvent, shareKey: string | undefined): void | Promise<void>;
   /** The animation is finished (after its terminal event), or the feed failed. */
   complete(error?: unknown): void;
 }
 
 export interface FanoutHooks {
   onError: (error: unknown) => void;
-  /** A change reached a member `latencyMs` after it was recorded. */
-  onDelivered?: (latencyMs: number) => void;
+  /** A change reached `members` members `latencyMs` after it was recorded. */
+  onDelivered?: (latencyMs: number, members: number) => void;
 }
 
 /** Members are served in slices, so a fan-out to thousands leaves room for other work. */
 const SLICE = 500;
 
 interface MemberState {
+  /** Version and log count of what the member has been sent; -1 before its snapshot. */
   version: number;
   logCount: number;
+}
+
+/** The animation as of the last change this channel handled, with every line: what a new member is sent first. */
+interface Latest {
+  animation: Animation;
+  logs: AnimationLog[];
 }
 
 /**
@@ -65,9 +73,10 @@ export class ProgressFanout {
 }
 
 class Channel {
-  private readonly members = new Map<FanoutMember, MemberState | undefined>();
+  private readonly members = new Map<FanoutMember, MemberState>();
   private work: Promise<void> = Promise.resolve();
   private unsubscribe: () => void = () => undefined;
+  private latest: Latest | undefined;
 
   constructor(
     private readonly animationId: string,
@@ -81,9 +90,9 @@ class Channel {
   }
 
   add(member: FanoutMember): () => void {
-    // Joined before its snapshot is read, so no change can fall between the two.
-    this.members.set(member, undefined);
-    this.enqueue(() => this.catchUp(member, 0));
+    // Joined before its snapshot is taken, so no change can fall between the two.
+    this.members.set(member, { version: -1, logCount: 0 });
+    this.enqueue(() => this.welcome(member));
     return () => this.remove(member);
   }
 
@@ -96,39 +105,69 @@ class Channel {
   private enqueue(task: () => Promise<void>): void {
     this.work = this.work.then(task).catch((error: unknown) => {
       this.hooks.onError(error);
+      this.latest = undefined;
       for (const member of [...this.members.keys()]) this.finish(member, error);
     });
   }
 
+  /** A new member's snapshot: the latest state this channel knows, read from the store the first time. */
+  private async welcome(member: FanoutMember): Promise<void> {
+    const state = this.members.get(member);
+    if (!state) return;
+    this.latest ??= await this.read(0);
+    if (!this.latest) return this.finish(member);
+    const { animation, logs } = this.latest;
+    state.version = animation.version;
+    state.logCount = animation.logCount;
+    await member.deliver(toEvent(animation, logs), `snapshot:${animation.version}`);
+    if (isTerminal(animation.status)) this.finish(member);
+  }
+
   private async broadcast(change: AnimationChange): Promise<void> {
-    const { animation } = change;
-    const event = toEvent(animation, change.newLogs);
+    const { animation, newLogs } = change;
+    if (this.latest && animation.version === this.latest.animation.version + 1) {
+      this.latest = { animation, logs: [...this.latest.logs, ...newLogs] };
+    } else if (!this.latest || animation.version > this.latest.animation.version) {
+      this.latest = undefined;
+    }
+    const event = toEvent(animation, newLogs);
+    const shareKey = `change:${animation.version}`;
     let served = 0;
+    let delivered = 0;
     for (const [member, state] of [...this.members]) {
-      if (!state || state.version >= animation.version || !this.members.has(member)) continue;
+      if (state.version < 0 || state.version >= animation.version || !this.members.has(member)) continue;
       if (state.version === animation.version - 1) {
-        this.members.set(member, { version: animation.version, logCount: animation.logCount });
-        await member.deliver(event, animation.version);
-        this.hooks.onDelivered?.(Date.now() - Date.parse(animation.updatedAt));
+        state.version = animation.version;
+        state.logCount = animation.logCount;
+        const pending = member.deliver(event, shareKey);
+        if (pending) await pending;
+        delivered++;
         if (isTerminal(animation.status)) this.finish(member);
       } else {
         // This member missed a change on the way: read what was recorded instead.
-        await this.catchUp(member, state.logCount);
+        await this.catchUp(member, state);
       }
       if (++served % SLICE === 0) await yieldToEventLoop();
     }
+    if (delivered > 0) this.hooks.onDelivered?.(Date.now() - Date.parse(animation.updatedAt), delivered);
   }
 
-  private async catchUp(member: FanoutMember, afterSeq: number): Promise<void> {
-    if (!this.members.has(member)) return;
+  private async catchUp(member: FanoutMember, state: MemberState): Promise<void> {
+    const caughtUp = await this.read(state.logCount);
+    if (!caughtUp || !this.members.has(member)) return caughtUp ? undefined : this.finish(member);
+    state.version = caughtUp.animation.version;
+    state.logCount = caughtUp.animation.logCount;
+    await member.deliver(toEvent(caughtUp.animation, caughtUp.logs), undefined);
+    if (isTerminal(caughtUp.animation.status)) this.finish(member);
+  }
+
+  /** The recorded animation and its lines after `afterSeq`, consistent with each other. */
+  private async read(afterSeq: number): Promise<Latest | undefined> {
     const animation = await this.store.get(this.animationId);
-    if (!animation) return this.finish(member);
+    if (!animation) return undefined;
     // Lines recorded after the animation was read belong to a later change: leave them to it.
     const logs = (await this.store.logs(this.animationId, afterSeq)).filter((log) => log.seq <= animation.logCount);
-    if (!this.members.has(member)) return;
-    this.members.set(member, { version: animation.version, logCount: animation.logCount });
-    await member.deliver(toEvent(animation, logs), undefined);
-    if (isTerminal(animation.status)) this.finish(member);
+    return { animation, logs };
   }
 
   private finish(member: FanoutMember, error?: unknown): void {

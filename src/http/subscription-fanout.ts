@@ -22,13 +22,14 @@ export interface FanoutTarget {
   args: ExecutionArgs;
 }
 
-/** Serialised payloads kept per (owner, animation, document, variables) group, for the latest changes. */
+/** Serialised payloads kept per (owner, animation, document, variables) group, for the latest events. */
 interface Group {
   members: number;
-  payloads: Map<number, Promise<string>>;
+  /** By share key; a string once ready, so later subscribers are served without waiting. */
+  payloads: Map<string, string | Promise<string>>;
 }
 
-const KEPT_VERSIONS = 4;
+const KEPT_PAYLOADS = 8;
 
 /**
  * The animation a subscription follows, when the whole operation is `animationProgress`
@@ -76,9 +77,13 @@ export class SubscriptionFanout {
     let leave: () => void;
     try {
       leave = await this.animations.followWith(target.owner, target.animationId, {
-        deliver: async (event, sharedVersion) => {
-          const payload = sharedVersion === undefined ? await this.payload(target.args, event) : await this.shared(group, sharedVersion, target.args, event);
-          if (target.socket.readyState === target.socket.OPEN) target.socket.send(prefix + payload + '}');
+        deliver: (event, shareKey) => {
+          const send = (payload: string) => {
+            if (target.socket.readyState === target.socket.OPEN) target.socket.send(prefix + payload + '}');
+          };
+          const payload = shareKey === undefined ? this.payload(target.args, event) : this.shared(group, shareKey, target.args, event);
+          if (typeof payload === 'string') return send(payload);
+          return payload.then(send);
         },
         complete: (error) => (error === undefined ? finished({ done: true, value: undefined }) : failed(new Error('Unexpected error.'))),
       });
@@ -108,14 +113,20 @@ export class SubscriptionFanout {
     return iterator;
   }
 
-  private shared(group: Group, version: number, args: ExecutionArgs, event: ProgressEvent): Promise<string> {
-    let payload = group.payloads.get(version);
-    if (!payload) {
-      payload = this.payload(args, event);
-      group.payloads.set(version, payload);
-      for (const kept of group.payloads.keys()) if (kept <= version - KEPT_VERSIONS) group.payloads.delete(kept);
+  private shared(group: Group, shareKey: string, args: ExecutionArgs, event: ProgressEvent): string | Promise<string> {
+    const cached = group.payloads.get(shareKey);
+    if (cached !== undefined) return cached;
+    const pending = this.payload(args, event).then((payload) => {
+      if (group.payloads.has(shareKey)) group.payloads.set(shareKey, payload);
+      return payload;
+    });
+    group.payloads.set(shareKey, pending);
+    // Keys are added in event order: the oldest go first.
+    for (const key of group.payloads.keys()) {
+      if (group.payloads.size <= KEPT_PAYLOADS) break;
+      group.payloads.delete(key);
     }
-    return payload;
+    return pending;
   }
 
   private async payload(args: ExecutionArgs, event: ProgressEvent): Promise<string> {

@@ -1,0 +1,163 @@
+/**
+ * Profiles for the rows that missed, each taken on a fresh gateway (started with the inspector
+ * open) around one phase only, with V8's sampling profiler (1 ms), the same profiler and format as
+ * `node --cpu-prof`. Profiling slows the gateway, so these runs are not used for any figure.
+ *   http-typename   H1's load for a few seconds
+ *   http-create     H2's load for a few seconds
+ *   subscribe       opening the fan-out's subscriptions (S3's open rate), plus a live-heap sample (S1)
+ *   fanout          upstream changes fanned out to every subscriber (S2)
+ *   fanout+create   createAnimation load while the fan-out runs (S4)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_AUTHORIZATION, type RowId } from '../config.js';
+import { ANIMATION_PROGRESS, createAnimationBody, FANOUT_MARKER, TYPENAME_QUERY } from '../lib/documents.js';
+import { createPausedAnimation } from '../lib/fanout.js';
+import { runHttpLoad, type HttpLoadSize } from '../lib/http-load.js';
+import { InspectorSession } from '../lib/inspector.js';
+import { summariseHeapSample, summariseProfile, type ProfileSummary } from '../lib/profile.js';
+import { ProcessGroup } from '../lib/processes.js';
+import type { RowContext } from '../lib/row.js';
+import { GatewayProcess, LOAD_CPU, SimulatorProcess } from '../lib/services.js';
+import { WsLoadClient } from '../lib/ws-load.js';
+import { FAST_JOB_PLAN, FAST_JOBS } from './h2.js';
+
+export interface ProfileSection {
+  name: string;
+  rows: RowId[];
+  what: string;
+  cpu?: ProfileSummary;
+  heap?: ReturnType<typeof summariseHeapSample> & { subscriptions: number };
+  error?: string;
+}
+
+const PROFILE_LOAD: HttpLoadSize = { connections: 50, warmupSec: 0, runs: 1, durationSec: 5 };
+
+function saveProfile(ctx: RowContext, name: string, profile: unknown): string {
+  const dir = join(ctx.workDir, 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
+}
+
+async function startProfiledGateway(ctx: RowContext, group: ProcessGroup, name: string, fanoutIntervalMs: number) {
+  const sim = await SimulatorProcess.start(group, FAST_JOBS, { pin: ctx.config.pin });
+  await sim.plan([{ match: FANOUT_MARKER, plan: { steps: 100, pauseAtStep: 0, stepMs: fanoutIntervalMs } }], FAST_JOB_PLAN);
+  const gateway = await GatewayProcess.start(group, {
+    name,
+    simulatorUrl: sim.url,
+    workDir: ctx.workDir,
+    entry: ctx.config.gatewayEntry,
+    env: ctx.config.gatewayEnv,
+    production: true,
+    logLevel: 'info',
+    gcHook: false,
+    inspect: true,
+    pin: ctx.config.pin,
+  });
+  const inspector = await InspectorSession.attach(gateway.proc);
+  return { sim, gateway, inspector };
+}
+
+/** CPU profiles of the HTTP rows: one window of H1's load, one of H2's. */
+export async function profileHttp(ctx: RowContext, rows: Set<RowId>): Promise<ProfileSection[]> {
+  const sections: ProfileSection[] = [];
+  const group = new ProcessGroup();
+  try {
+    const { gateway, inspector } = await startProfiledGateway(ctx, group, 'gateway-profile-http', 1_000);
+    const load = async (name: string, sectionRows: RowId[], what: string, body: string) => {
+      // A short unprofiled warm-up first, so the profile shows optimised code.
+      await runHttpLoad(group, { label: name, url: gateway.graphqlUrl, body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid }, { ...PROFILE_LOAD, durationSec: 2 }, { cpu: LOAD_CPU, pin: ctx.config.pin });
+      await inspector.startCpuProfile();
+      await runHttpLoad(group, { label: name, url: gateway.graphqlUrl, body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid }, PROFILE_LOAD, { cpu: LOAD_CPU, pin: ctx.config.pin });
+      const profile = await inspector.stopCpuProfile();
+      sections.push({ name, rows: sectionRows, what, cpu: summariseProfile(profile, saveProfile(ctx, name, profile)) });
+    };
+    if (rows.has('H1')) await load('http-typename', ['H1'], `${PROFILE_LOAD.durationSec} s of \`{ __typename }\` at 50 connections`, JSON.stringify({ query: TYPENAME_QUERY }));
+    if (rows.has('H2')) await load('http-create', ['H2'], `${PROFILE_LOAD.durationSec} s of createAnimation at 50 connections`, createAnimationBody());
+    inspector.close();
+    await gateway.stop();
+  } finally {
+    await group.stopAll();
+  }
+  return sections;
+}
+
+/** CPU profiles (and a live-heap sample) of the subscription rows' phases. */
+export async function profileFanout(ctx: RowContext, rows: Set<RowId>): Promise<ProfileSection[]> {
+  const sections: ProfileSection[] = [];
+  const { fanout, pin } = ctx.config;
+  const subscriptions = fanout.rssSteps.at(-1)!;
+  const rounds = Math.min(3, fanout.rounds);
+  const group = new ProcessGroup();
+  try {
+    const { sim, gateway, inspector } = await startProfiledGateway(ctx, group, 'gateway-profile-fanout', fanout.intervalMs);
+    const client = await WsLoadClient.start(group, 'ws-client-profile', { cpu: LOAD_CPU, pin });
+    const animation = await createPausedAnimation(gateway, sim, `bench profile ${FANOUT_MARKER}`);
+
+    // Subscribing: CPU of opening every subscription, and where their live memory was allocated.
+    await inspector.startCpuProfile();
+    await inspector.startHeapSampling();
+    await client.open({
+      url: gateway.wsUrl,
+      count: subscriptions,
+      batch: fanout.batch,
+      query: ANIMATION_PROGRESS,
+      variables: { id: animation.id },
+      authorization: BENCH_AUTHORIZATION,
+      batchTimeoutMs: 15_000,
+      timeoutMs: fanout.openTimeoutMs,
+    });
+    const subscribeProfile = await inspector.stopCpuProfile();
+    const heap = await inspector.liveHeapSample();
+    if (rows.has('S1') || rows.has('S3')) {
+      sections.push({
+        name: 'subscribe',
+        rows: ['S1', 'S3'].filter((row) => rows.has(row as RowId)) as RowId[],
+        what: `opening ${subscriptions.toLocaleString('en-US')} subscriptions (batches of ${fanout.batch}); live heap sampled after a forced GC`,
+        cpu: summariseProfile(subscribeProfile, saveProfile(ctx, 'subscribe', subscribeProfile)),
+        heap: { ...summariseHeapSample(heap), subscriptions },
+      });
+    }
+
+    // Fan-out: `rounds` upstream changes to every subscriber.
+    if (rows.has('S2') || rows.has('S4')) {
+      await inspector.startCpuProfile();
+      await sim.resume(animation.requestId);
+      for (let round = 1; round <= rounds; round++) {
+        await sim.waitStep(animation.requestId, round, fanout.intervalMs * 2 + fanout.roundTimeoutMs);
+        await client.waitEvents(round, fanout.roundTimeoutMs);
+      }
+      const fanoutProfile = await inspector.stopCpuProfile();
+      sections.push({
+        name: 'fanout',
+        rows: ['S2'],
+        what: `${rounds} upstream changes, each fanned out to ${subscriptions.toLocaleString('en-US')} subscribers (from resume to the last receipt)`,
+        cpu: summariseProfile(fanoutProfile, saveProfile(ctx, 'fanout', fanoutProfile)),
+      });
+      if (rows.has('S4')) {
+        await inspector.startCpuProfile();
+        await runHttpLoad(
+          group,
+          { label: 'profile S4', url: gateway.graphqlUrl, body: createAnimationBody(), headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid },
+          PROFILE_LOAD,
+          { cpu: LOAD_CPU, pin },
+        );
+        const loadedProfile = await inspector.stopCpuProfile();
+        sections.push({
+          name: 'fanout+create',
+          rows: ['S4'],
+          what: `${PROFILE_LOAD.durationSec} s of createAnimation load while a change reaches every subscriber each ${fanout.intervalMs} ms`,
+          cpu: summariseProfile(loadedProfile, saveProfile(ctx, 'fanout-create', loadedProfile)),
+        });
+      }
+    }
+    inspector.close();
+    await client.close();
+    await gateway.stop();
+  } finally {
+    await group.stopAll();
+  }
+  return sections;
+}

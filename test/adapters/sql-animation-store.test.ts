@@ -6,6 +6,7 @@ import { openAnimationStore, type StoreLocation } from '../../src/adapters/store
 import { InvalidCursorError, type InsertOutcome, type NewAnimation } from '../../src/ports/animation-store.js';
 import { temporaryDirectory } from '../support/harness.js';
 import { freshPostgresDatabase } from '../support/postgres.js';
+import { newAnimationRecord } from '../support/records.js';
 
 const BACKENDS: [string, () => Promise<StoreLocation>][] = [
   ['embedded SQLite', async () => ({ kind: 'embedded', dataDir: temporaryDirectory() })],
@@ -16,31 +17,7 @@ let clock = Date.parse('2026-01-01T00:00:00.000Z');
 const tick = () => new Date((clock += 1000)).toISOString();
 
 function newAnimation(overrides: Partial<NewAnimation> = {}): NewAnimation {
-  return {
-    id: randomUUID(),
-    owner: 'alice',
-    requestId: null,
-    status: 'SUBMITTING',
-    queuePosition: null,
-    progress: null,
-    upstreamError: null,
-    prompt: 'dance',
-    negativePrompt: null,
-    imageUrl: 'https://example.com/i.png',
-    videoUrl: 'https://example.com/v.mp4',
-    resolution: '480p',
-    seed: 3,
-    numInferenceSteps: 30,
-    cfgScale: 1.5,
-    video: null,
-    error: null,
-    idempotencyKey: null,
-    inputHash: 'hash',
-    webhookUrl: null,
-    createdAt: tick(),
-    completedAt: null,
-    ...overrides,
-  };
+  return newAnimationRecord({ owner: 'alice', seed: 3, createdAt: tick(), ...overrides });
 }
 
 function animationOf(outcome: InsertOutcome): Animation {

@@ -7,6 +7,7 @@ import { progressFeed } from '../../src/animations/progress-feed.js';
 import { AnimationRecorder } from '../../src/animations/recorder.js';
 import type { AnimationStore } from '../../src/ports/animation-store.js';
 import { temporaryDirectory } from '../support/harness.js';
+import { newAnimationRecord } from '../support/records.js';
 
 const silent = { debug: () => undefined, info: () => undefined };
 const line = (message: string) => ({ message, level: 'INFO', timestamp: new Date().toISOString() });
@@ -17,30 +18,7 @@ describe('the live feed of an animation', () => {
     const events = new InProcessAnimationEvents();
     const recorder = new AnimationRecorder(store, events, silent);
     const id = randomUUID();
-    await store.insert({
-      id,
-      owner: 'local',
-      requestId: 'r',
-      status: 'IN_PROGRESS',
-      queuePosition: null,
-      progress: null,
-      upstreamError: null,
-      prompt: 'p',
-      negativePrompt: null,
-      imageUrl: 'https://example.com/i.png',
-      videoUrl: 'https://example.com/v.mp4',
-      resolution: '480p',
-      seed: null,
-      numInferenceSteps: 30,
-      cfgScale: 1.5,
-      video: null,
-      error: null,
-      idempotencyKey: null,
-      inputHash: 'h',
-    webhookUrl: null,
-      createdAt: new Date().toISOString(),
-      completedAt: null,
-    });
+    await store.insert(newAnimationRecord({ id, requestId: 'r', status: 'IN_PROGRESS' }));
     await recorder.record(id, { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('a'), line('b')] });
 
     // A store that lets the watcher record two more lines right after the snapshot's animation is read.

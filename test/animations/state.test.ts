@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Animation } from '../../src/animations/model.js';
 import { applyChange, progressFromLogs, unseenLogs, type LogLine } from '../../src/animations/state.js';
+import { animationRecord } from '../support/records.js';
 
 const line = (n: number, message = `line ${n}`): LogLine => ({
   message,
@@ -8,34 +9,8 @@ const line = (n: number, message = `line ${n}`): LogLine => ({
   timestamp: `2026-01-01T00:00:${String(n).padStart(2, '0')}.000Z`,
 });
 
-const animation = (overrides: Partial<Animation> = {}): Animation => ({
-  id: 'a1',
-  owner: 'local',
-  requestId: 'r1',
-  status: 'IN_QUEUE',
-  queuePosition: 3,
-  progress: null,
-  upstreamError: null,
-  prompt: 'p',
-  negativePrompt: null,
-  imageUrl: 'https://example.com/i.png',
-  videoUrl: 'https://example.com/v.mp4',
-  resolution: '480p',
-  seed: null,
-  numInferenceSteps: 30,
-  cfgScale: 1.5,
-  video: null,
-  error: null,
-  idempotencyKey: null,
-  inputHash: 'h',
-  webhookUrl: null,
-  logCount: 0,
-  version: 2,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  completedAt: null,
-  ...overrides,
-});
+const animation = (overrides: Partial<Animation> = {}): Animation =>
+  animationRecord({ id: 'a1', requestId: 'r1', status: 'IN_QUEUE', queuePosition: 3, version: 2, ...overrides });
 
 const NOW = '2026-01-01T00:01:00.000Z';
 

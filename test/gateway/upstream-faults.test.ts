@@ -7,6 +7,7 @@ import { AnimationDocument, AnimationProgressDocument, AnimationsDocument, Creat
 import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
+import { newAnimationRecord } from '../support/records.js';
 import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
 
 describe('when fal misbehaves', () => {
@@ -71,30 +72,7 @@ describe('when fal misbehaves', () => {
 async function leaveSubmittingRow(dataDir: string, createdAt: Date): Promise<string> {
   const store = await openAnimationStore({ kind: 'embedded', dataDir });
   const id = randomUUID();
-  await store.insert({
-    id,
-    owner: 'local',
-    requestId: null,
-    status: 'SUBMITTING',
-    queuePosition: null,
-    progress: null,
-    upstreamError: null,
-    prompt: 'left behind by a crash',
-    negativePrompt: null,
-    imageUrl: 'https://example.com/i.png',
-    videoUrl: 'https://example.com/v.mp4',
-    resolution: '480p',
-    seed: null,
-    numInferenceSteps: 30,
-    cfgScale: 1.5,
-    video: null,
-    error: null,
-    idempotencyKey: null,
-    inputHash: 'h',
-    webhookUrl: null,
-    createdAt: createdAt.toISOString(),
-    completedAt: null,
-  });
+  await store.insert(newAnimationRecord({ id, prompt: 'left behind by a crash', createdAt: createdAt.toISOString() }));
   await store.close();
   return encodeGlobalID('Animation', id);
 }

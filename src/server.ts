@@ -106,7 +106,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxSocketsPerOwner: config.limits.maxSocketsPerOwner,
     initTimeoutMs: config.limits.wsInitTimeoutMs,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
-    production: config.production,
   });
   const ready = async () => !stopping && (await deps.dependenciesReady().catch(() => false));
 

@@ -172,9 +172,7 @@ export class AnimationService {
   /** Follows an animation live, as an iterator; throws NOT_FOUND before the first event when it is not the owner's. */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
-    const telemetry = this.telemetry();
-    telemetry.feedOpened();
-    return countedUntilDone(progressFeed(this.fanout, id), () => telemetry.feedClosed());
+    return progressFeed((member) => this.join(id, member));
   }
 
   /**
@@ -183,6 +181,11 @@ export class AnimationService {
    */
   async followWith(owner: string, id: string, member: FanoutMember): Promise<() => void> {
     if (!(await this.get(owner, id))) throw notFound();
+    return this.join(id, member);
+  }
+
+  /** Joins the animation's shared feed, counting the member while it is in. */
+  private join(id: string, member: FanoutMember): () => void {
     const telemetry = this.telemetry();
     telemetry.feedOpened();
     let open = true;
@@ -334,38 +337,6 @@ export class AnimationService {
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
-}
-
-/** Calls `onDone` once, when the feed ends however it ends (finished, failed or abandoned by its client). */
-function countedUntilDone<T>(feed: AsyncIterableIterator<T>, onDone: () => void): AsyncIterableIterator<T> {
-  let done = false;
-  const finish = () => {
-    if (!done) {
-      done = true;
-      onDone();
-    }
-  };
-  return {
-    next: async () => {
-      const result = await feed.next().catch((error: unknown) => {
-        finish();
-        throw error;
-      });
-      if (result.done) finish();
-      return result;
-    },
-    return: async (value?: unknown) => {
-      finish();
-      return feed.return ? feed.return(value) : { done: true, value: undefined };
-    },
-    throw: async (error?: unknown) => {
-      finish();
-      return feed.throw ? feed.throw(error) : Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
 }
 
 const IMAGE_FIELDS = { urlField: 'imageUrl', fileField: 'image' };

@@ -1,14 +1,14 @@
 import { Repeater } from '@repeaterjs/repeater';
-import type { ProgressEvent, ProgressFanout } from './progress-fanout.js';
+import type { FanoutMember, ProgressEvent } from './progress-fanout.js';
 
 /**
  * The live feed of one animation as an async iterator (for transports that pull, like
  * SSE): a snapshot with every log line so far, then one event per recorded change with
  * only the lines not sent before; it ends right after a terminal status.
  */
-export function progressFeed(fanout: ProgressFanout, animationId: string): AsyncIterableIterator<ProgressEvent> {
+export function progressFeed(join: (member: FanoutMember) => () => void): AsyncIterableIterator<ProgressEvent> {
   return new Repeater<ProgressEvent>(async (push, stop) => {
-    const leave = fanout.join(animationId, {
+    const leave = join({
       deliver: (event) => void push(event),
       // Transports send a stream's error text as is, so it must not carry internals.
       complete: (error) => stop(error === undefined ? undefined : new Error('Unexpected error.')),

@@ -24,7 +24,7 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 export class Authenticator {
   private readonly keys: { owner: string; digest: Buffer }[];
   private readonly jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
-  readonly required: boolean;
+  private readonly required: boolean;
 
   constructor(private readonly config: AuthConfig) {
     this.required = authRequired(config);

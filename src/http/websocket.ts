@@ -40,7 +40,6 @@ export interface WebSocketOptions {
   initTimeoutMs: number;
   /** Largest message; a bigger one closes the socket with 1009. */
   maxPayloadBytes: number;
-  production: boolean;
 }
 
 /** Longest timer Node accepts; JWTs expiring later are simply re-checked then. */

@@ -44,7 +44,7 @@ describe('the live feed of an animation', () => {
         throw error;
       },
     });
-    const feed = progressFeed(fanout, id);
+    const feed = progressFeed((member) => fanout.join(id, member));
     const received: ProgressEvent[] = [];
     const collecting = (async () => {
       for await (const event of feed) received.push(event);

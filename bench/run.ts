@@ -60,6 +60,12 @@ async function bounded<T>(what: string, limitMs: number, work: () => Promise<T>)
   }
 }
 
+/** Runs one row; its error, if it throws, becomes its ERROR row. */
+async function rowOrError(id: RowId, run: () => Promise<RowResult>): Promise<RowResult> {
+  const started = performance.now();
+  return run().catch((error: unknown) => failedRow(id, error, performance.now() - started));
+}
+
 type Group = { name: string; rows: RowId[]; estimateMs: number; run: () => Promise<RowResult[]> };
 
 function groups(ctx: RowContext): Group[] {
@@ -93,10 +99,7 @@ function groups(ctx: RowContext): Group[] {
           ] as const
         )
           .filter(([id]) => config.rows.has(id))
-          .map(([id, run]) => async () => {
-            const rowStarted = performance.now();
-            return run(ctx, b).catch((error: unknown) => failedRow(id, error, performance.now() - rowStarted));
-          });
+          .map(([id, run]) => () => rowOrError(id, () => run(ctx, b)));
         if (smoke) return Promise.all(rows.map((row) => row()));
         const out: RowResult[] = [];
         for (const row of rows) out.push(await row());
@@ -130,19 +133,13 @@ function groups(ctx: RowContext): Group[] {
       name: 'S3 (W, then the gateway)',
       rows: want('S3'),
       estimateMs: 60_000,
-      run: async () => {
-        const started = performance.now();
-        return [await runS3(ctx).catch((error: unknown) => failedRow('S3', error, performance.now() - started))];
-      },
+      run: async () => [await rowOrError('S3', () => runS3(ctx))],
     },
     {
       name: 'U1',
       rows: want('U1'),
       estimateMs: 30_000,
-      run: async () => {
-        const started = performance.now();
-        return [await runU1(ctx).catch((error: unknown) => failedRow('U1', error, performance.now() - started))];
-      },
+      run: async () => [await rowOrError('U1', () => runU1(ctx))],
     },
   ].filter((group) => group.rows.length > 0);
 }

@@ -1,8 +1,13 @@
-/** Helpers shared by the subscription rows: a paused animation to subscribe to, latency per round. */
-import { ANIMATION_STATUS, CREATE_ANIMATION, createInput } from './documents.js';
+/**
+ * Helpers shared by the subscription rows: a paused animation to subscribe to, subscriptions to
+ * it, latency per round.
+ */
+import { BENCH_AUTHORIZATION } from '../config.js';
+import { ANIMATION_PROGRESS, ANIMATION_STATUS, CREATE_ANIMATION, createInput } from './documents.js';
 import { pollUntil } from './processes.js';
 import { graphql, type GatewayProcess, type SimulatorProcess } from './services.js';
 import { summarise, type LatencySummary } from './stats.js';
+import type { OpenResult, WsLoadClient } from './ws-load.js';
 
 export interface PausedAnimation {
   id: string;
@@ -39,6 +44,31 @@ export async function createPausedAnimation(
     { timeoutMs, intervalMs: 20 },
   );
   return { id: createAnimation.id, requestId };
+}
+
+export interface ProgressSubscriptions {
+  /** The server's WebSocket URL (the gateway's, or W's, which takes any id). */
+  url: string;
+  animationId: string;
+  count: number;
+  batch: number;
+  timeoutMs: number;
+  /** Limit of one batch; 15 s unless given. */
+  batchTimeoutMs?: number;
+}
+
+/** Opens `count` more animationProgress subscriptions, one per socket, with the bench's API key. */
+export function openProgressSubscriptions(client: WsLoadClient, options: ProgressSubscriptions): Promise<OpenResult> {
+  return client.open({
+    url: options.url,
+    count: options.count,
+    batch: options.batch,
+    query: ANIMATION_PROGRESS,
+    variables: { id: options.animationId },
+    authorization: BENCH_AUTHORIZATION,
+    batchTimeoutMs: options.batchTimeoutMs ?? 15_000,
+    timeoutMs: options.timeoutMs,
+  });
 }
 
 export interface RoundFigures {

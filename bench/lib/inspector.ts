@@ -4,6 +4,7 @@
  * heap profiler, started and stopped around one phase of a row.
  */
 import WebSocket from 'ws';
+import { PendingReplies } from './pending-replies.js';
 import type { ManagedProcess } from './processes.js';
 
 interface CdpReply {
@@ -20,22 +21,16 @@ export interface HeapSampleNode {
 
 export class InspectorSession {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly replies = new PendingReplies();
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const reply = JSON.parse(data.toString()) as CdpReply;
       if (reply.id === undefined) return;
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (reply.error) waiting.reject(new Error(reply.error.message));
-      else waiting.resolve(reply.result);
+      if (reply.error) this.replies.reject(reply.id, new Error(reply.error.message));
+      else this.replies.resolve(reply.id, reply.result);
     });
-    ws.on('close', () => {
-      for (const waiting of this.pending.values()) waiting.reject(new Error('inspector connection closed'));
-      this.pending.clear();
-    });
+    ws.on('close', () => this.replies.rejectAll('inspector connection closed'));
   }
 
   /** Connects to the inspector URL the process printed on stderr. */
@@ -58,23 +53,9 @@ export class InspectorSession {
 
   send<T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 120_000): Promise<T> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`inspector: ${method} got no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
+    return this.replies.wait<T>(id, timeoutMs, `inspector: ${method} got no answer within ${timeoutMs} ms`, () =>
+      this.ws.send(JSON.stringify({ id, method, params })),
+    );
   }
 
   async startCpuProfile(intervalUs = 1_000): Promise<void> {

@@ -48,11 +48,6 @@ export function rssKiB(pid: number): number {
   return statusField(pid, 'VmRSS');
 }
 
-/** Peak resident set size in KiB. */
-export function peakRssKiB(pid: number): number {
-  return statusField(pid, 'VmHWM');
-}
-
 /** Open file descriptors of the process. */
 export function fdCount(pid: number): number {
   try {

@@ -1,6 +1,5 @@
-/** Summaries of V8 CPU profiles (.cpuprofile, written by `node --cpu-prof`). */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** Summaries of V8 CPU profiles (.cpuprofile, the format `node --cpu-prof` writes) and heap samples. */
+import { readFileSync } from 'node:fs';
 import type { HeapSampleNode } from './inspector.js';
 
 interface ProfileNode {
@@ -138,16 +137,6 @@ export function summariseProfile(raw: unknown, file: string, topN = 15): Profile
       .sort((a, b) => b[1] - a[1])
       .map(([area, us]) => ({ area, ms: us / 1000, percent: pct(us) })),
   };
-}
-
-/** The newest .cpuprofile in a directory, if any. */
-export function findProfile(dir: string): string | undefined {
-  try {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    return files.length ? join(dir, files.sort().at(-1)!) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface HeapSiteEntry {

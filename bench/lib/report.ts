@@ -95,19 +95,21 @@ function resultsTable(rows: RowResult[]): string[] {
   return lines;
 }
 
+/** The eight largest areas of a profile, e.g. "graphql 31.0%, ws 12.5%". */
+function areaShares(areas: { area: string; percent: number }[]): string {
+  return areas
+    .slice(0, 8)
+    .map((a) => `${a.area} ${fmt(a.percent, 1)}%`)
+    .join(', ');
+}
+
 function profileLines(section: ProfileSection): string[] {
   const lines = [`#### Profile \`${section.name}\`: ${section.what}`, ''];
   if (section.error) return [...lines, `Profile failed: ${section.error}`, ''];
   if (section.cpu) {
     const cpu = section.cpu;
     lines.push(
-      `CPU: ${fmt(cpu.busyMs)} ms busy of ${fmt(cpu.totalMs)} ms sampled (${fmt((cpu.busyMs / Math.max(1, cpu.totalMs)) * 100)}% of one core). By area: ${cpu.byArea
-        .slice(0, 8)
-        .map((a) => `${a.area} ${fmt(a.percent, 1)}%`)
-        .join(', ')}. Inclusive (time with that package on the stack): ${cpu.inclusiveByArea
-        .slice(0, 8)
-        .map((a) => `${a.area} ${fmt(a.percent, 1)}%`)
-        .join(', ')}.`,
+      `CPU: ${fmt(cpu.busyMs)} ms busy of ${fmt(cpu.totalMs)} ms sampled (${fmt((cpu.busyMs / Math.max(1, cpu.totalMs)) * 100)}% of one core). By area: ${areaShares(cpu.byArea)}. Inclusive (time with that package on the stack): ${areaShares(cpu.inclusiveByArea)}.`,
       '',
       '| self time | % of busy | function | where |',
       '| --- | --- | --- | --- |',
@@ -118,10 +120,7 @@ function profileLines(section: ProfileSection): string[] {
   if (section.heap) {
     const heap = section.heap;
     lines.push(
-      `Live heap allocated while subscribing, after a forced GC (sampling heap profiler): ${fmt(heap.totalBytes / 1048576, 1)} MiB, ${fmt(heap.totalBytes / heap.subscriptions)} B per subscription. By area: ${heap.byArea
-        .slice(0, 8)
-        .map((a) => `${a.area} ${fmt(a.percent, 1)}%`)
-        .join(', ')}.`,
+      `Live heap allocated while subscribing, after a forced GC (sampling heap profiler): ${fmt(heap.totalBytes / 1048576, 1)} MiB, ${fmt(heap.totalBytes / heap.subscriptions)} B per subscription. By area: ${areaShares(heap.byArea)}.`,
       '',
       '| live bytes per subscription | % | allocated in | where |',
       '| --- | --- | --- | --- |',

@@ -52,8 +52,6 @@ export interface GatewayOptions {
   logLevel: 'warn' | 'info';
   /** Start with --expose-gc and the gc-on-signal preload, so memory() can force a GC. */
   gcHook: boolean;
-  /** Write a CPU profile (--cpu-prof) of the whole process into this directory when the gateway exits. */
-  cpuProfDir?: string;
   /** Open the inspector on a random loopback port (InspectorSession.attach profiles one phase). */
   inspect?: boolean;
   pin: boolean;
@@ -91,7 +89,6 @@ export class GatewayProcess {
     const logFile = join(dir, 'gateway.log');
     const nodeArgs = [
       ...(options.gcHook ? GC_PRELOAD : []),
-      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
       ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []),
       ...(options.entry === 'source' ? TSX_ARGS : []),
     ];
@@ -133,7 +130,7 @@ export class GatewayProcess {
     return fdCount(this.pid);
   }
 
-  /** SIGTERM (the gateway shuts down cleanly, writing its CPU profile if asked), SIGKILL after graceMs. */
+  /** SIGTERM (the gateway shuts down cleanly), SIGKILL after graceMs. */
   stop(graceMs = 20_000) {
     return this.proc.stop(graceMs);
   }
@@ -304,11 +301,6 @@ export class BaselineW {
   async broadcast(step: number): Promise<{ t0: number; firstSend: number; lastSend: number; sent: number }> {
     const response = await fetch(`${this.control}/broadcast?step=${step}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
     return (await response.json()) as { t0: number; firstSend: number; lastSend: number; sent: number };
-  }
-
-  async stats(): Promise<{ sockets: number; subscribed: number }> {
-    const response = await fetch(`${this.control}/stats`, { signal: AbortSignal.timeout(10_000) });
-    return (await response.json()) as { sockets: number; subscribed: number };
   }
 
   stop() {

@@ -1,6 +1,7 @@
 /** Drives a WebSocket load client process (ws-load-client.ts) over IPC. */
 import type { ChildProcess } from 'node:child_process';
 import { REPO_ROOT, repoPath, TSX_ARGS } from './paths.js';
+import { PendingReplies } from './pending-replies.js';
 import type { ManagedProcess, ProcessGroup } from './processes.js';
 import type { ClientState, CollectResult, Command, OpenCommand, OpenResult } from './ws-load-client.js';
 
@@ -15,28 +16,20 @@ interface Reply {
 
 export class WsLoadClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly replies = new PendingReplies();
 
   private constructor(
     readonly proc: ManagedProcess,
     private readonly child: ChildProcess,
   ) {
     child.on('message', (reply: Reply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (reply.ok) waiting.resolve(reply.result);
-      else waiting.reject(new Error(`${proc.name}: ${reply.error ?? 'failed'}`));
+      if (reply.ok) this.replies.resolve(reply.id, reply.result);
+      else this.replies.reject(reply.id, new Error(`${proc.name}: ${reply.error ?? 'failed'}`));
     });
-    void proc.exited.then((info) => {
-      for (const waiting of this.pending.values()) {
-        waiting.reject(new Error(`${proc.name} exited (${info.code ?? info.signal})\n${proc.tail.slice(-10).join('\n')}`));
-      }
-      this.pending.clear();
-    });
+    void proc.exited.then((info) => this.replies.rejectAll(`${proc.name} exited (${info.code ?? info.signal})\n${proc.tail.slice(-10).join('\n')}`));
   }
 
-  /** Starts a client process on `cpu` and waits until it is ready. */
+  /** Starts a client process on `cpu` and waits until it is ready (its unasked reply 0). */
   static async start(group: ProcessGroup, name: string, options: { cpu: number; pin: boolean; timeoutMs?: number }): Promise<WsLoadClient> {
     const proc = group.spawnNode(name, {
       nodeArgs: [...TSX_ARGS, '--max-old-space-size=2048'],
@@ -47,41 +40,14 @@ export class WsLoadClient {
       cwd: REPO_ROOT,
     });
     const client = new WsLoadClient(proc, proc.child);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: not ready within ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000);
-      client.pending.set(0, {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-    });
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    await client.replies.wait(0, timeoutMs, `${name}: not ready within ${timeoutMs} ms`);
     return client;
   }
 
   private request<T>(command: Command, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`${this.proc.name}: ${command.cmd} got no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ id, command });
-    });
+    return this.replies.wait<T>(id, timeoutMs, `${this.proc.name}: ${command.cmd} got no answer within ${timeoutMs} ms`, () => this.child.send({ id, command }));
   }
 
   /** Opens `count` more subscriptions in batches; resolves with how many got their snapshot. */

@@ -9,18 +9,17 @@
  *      subscriber = receive time − the moment the simulator emitted the step (both CLOCK_MONOTONIC);
  *   4. S4 during fan-out: the same createAnimation load while the steps keep coming.
  */
-import { BENCH_AUTHORIZATION } from '../config.js';
-import { ANIMATION_PROGRESS, createAnimationBody, FANOUT_MARKER } from '../lib/documents.js';
-import { createPausedAnimation, roundFigures, type RoundFigures } from '../lib/fanout.js';
-import { runHttpLoad, type HttpLoadResult } from '../lib/http-load.js';
+import { createAnimationBody, FANOUT_MARKER } from '../lib/documents.js';
+import { createPausedAnimation, openProgressSubscriptions, roundFigures, type RoundFigures } from '../lib/fanout.js';
+import type { HttpLoadResult } from '../lib/http-load.js';
+import { openInMemorySteps, type MemoryStep } from '../lib/memory-steps.js';
 import { cpuTicks, ticksToUs } from '../lib/proc.js';
 import { waitQuiet } from '../lib/quiet.js';
 import { ProcessGroup } from '../lib/processes.js';
 import type { RowContext } from '../lib/row.js';
-import { GatewayProcess, LOAD_CPU, SimulatorProcess } from '../lib/services.js';
+import { loadGateway, startFanoutSimulator, startGateway } from '../lib/row-servers.js';
+import { LOAD_CPU } from '../lib/services.js';
 import { WsLoadClient } from '../lib/ws-load.js';
-import { FAST_JOB_PLAN, FAST_JOBS } from './h2.js';
-import type { MemoryStep } from './w-fanout.js';
 
 export interface LoadedFanout {
   /** Fan-out events every subscriber received while the loaded runs went on (min over sockets). */
@@ -50,51 +49,32 @@ export async function runGatewayFanout(ctx: RowContext): Promise<GatewayFanoutSe
   const { fanout, pin } = ctx.config;
   const group = new ProcessGroup();
   try {
-    const sim = await SimulatorProcess.start(group, FAST_JOBS, { pin });
-    await sim.plan([{ match: FANOUT_MARKER, plan: { steps: 100, pauseAtStep: 0, stepMs: fanout.intervalMs } }], FAST_JOB_PLAN);
-    const gateway = await GatewayProcess.start(group, {
-      name: 'gateway-fanout',
-      simulatorUrl: sim.url,
-      workDir: ctx.workDir,
-      entry: ctx.config.gatewayEntry,
-      env: ctx.config.gatewayEnv,
-      production: true,
-      logLevel: 'info',
-      gcHook: true,
-      pin,
-    });
+    const sim = await startFanoutSimulator(group, pin, fanout.intervalMs);
+    const gateway = await startGateway(ctx, group, sim, { name: 'gateway-fanout', gcHook: true });
     const client = await WsLoadClient.start(group, 'ws-client-gateway', { cpu: LOAD_CPU, pin });
     const animation = await createPausedAnimation(gateway, sim, `bench fan-out ${FANOUT_MARKER}`);
     ctx.log(`S1/S2/S4: gateway pid ${gateway.pid}, animation ${animation.id} paused upstream`);
 
     // 1. S1: idle subscriptions, RSS after GC at each count.
-    const memory: MemoryStep[] = [{ subscriptions: 0, memory: await gateway.memory() }];
-    let opened = 0;
-    for (const target of fanout.rssSteps) {
-      const open = await client.open({
-        url: gateway.wsUrl,
-        count: target - opened,
-        batch: fanout.batch,
-        query: ANIMATION_PROGRESS,
-        variables: { id: animation.id },
-        authorization: BENCH_AUTHORIZATION,
-        batchTimeoutMs: 15_000,
-        timeoutMs: fanout.openTimeoutMs,
-      });
-      opened = target;
-      if (open.failed > 0) ctx.log(`S1: ${open.failed} subscriptions failed: ${open.errors.join(' | ')}`);
-      memory.push({ subscriptions: target, open, memory: await gateway.memory() });
-      ctx.log(`S1: ${open.subscribed} more opened at ${Math.round(open.perSecond)}/s, RSS ${Math.round(memory.at(-1)!.memory.rssKiB / 1024)} MiB at ${target}`);
-    }
+    const memory = await openInMemorySteps({
+      counts: fanout.rssSteps,
+      openMore: async (count) => {
+        const open = await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count, batch: fanout.batch, timeoutMs: fanout.openTimeoutMs });
+        if (open.failed > 0) ctx.log(`S1: ${open.failed} subscriptions failed: ${open.errors.join(' | ')}`);
+        return open;
+      },
+      memory: () => gateway.memory(),
+      onStep: (step) =>
+        ctx.log(`S1: ${step.open.subscribed} more opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB at ${step.subscriptions}`),
+    });
     const state = await client.state();
     const subscriptions = state.subscribed;
 
     // 2. S4 idle: createAnimation p99 with the subscriptions connected and idle.
-    const body = createAnimationBody();
-    const target = { label: 'S4 idle', url: gateway.graphqlUrl, body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid };
-    const s4Idle = await runHttpLoad(group, target, ctx.config.s4, {
-      cpu: LOAD_CPU,
-      pin,
+    const s4Idle = await loadGateway(ctx, group, gateway, {
+      label: 'S4 idle',
+      body: createAnimationBody(),
+      size: ctx.config.s4,
       onRun: (run, i) => ctx.log(`S4 idle run ${i + 1}: ${Math.round(run.rps)} req/s, p99 ${run.latencyMs.p99} ms`),
     });
     // The load's jobs finish within ms; wait (bounded) until the gateway has finished with them.
@@ -127,9 +107,10 @@ export async function runGatewayFanout(ctx: RowContext): Promise<GatewayFanoutSe
 
     // 4. S4 during fan-out: the same load while a new step reaches every subscriber each intervalMs.
     const before = await client.state();
-    const s4Loaded = await runHttpLoad(group, { ...target, label: 'S4 fan-out' }, ctx.config.s4, {
-      cpu: LOAD_CPU,
-      pin,
+    const s4Loaded = await loadGateway(ctx, group, gateway, {
+      label: 'S4 fan-out',
+      body: createAnimationBody(),
+      size: ctx.config.s4,
       onRun: (run, i) => ctx.log(`S4 fan-out run ${i + 1}: ${Math.round(run.rps)} req/s, p99 ${run.latencyMs.p99} ms`),
     });
     // A fan-out may be under way when the load ends: let it reach everyone, and leave any later step out.

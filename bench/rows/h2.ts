@@ -4,17 +4,14 @@
  * in a few ms (no log steps), so each request also costs its animation's whole upstream
  * lifecycle (submit, status stream, result, 4–5 recorded changes) inside the measured runs.
  */
-import { BENCH_AUTHORIZATION } from '../config.js';
 import { createAnimationBody } from '../lib/documents.js';
-import { runHttpLoad, type HttpLoadResult } from '../lib/http-load.js';
+import { firstFailedResponse, noFailures, rpsAgainstB, serverCpuAgainstB } from '../lib/http-checks.js';
+import type { HttpLoadResult } from '../lib/http-load.js';
 import { ProcessGroup } from '../lib/processes.js';
 import { waitQuiet } from '../lib/quiet.js';
 import { fmt, ratio, ROW_TITLES, statusOf, type Check, type RowContext, type RowResult } from '../lib/row.js';
-import { GatewayProcess, LOAD_CPU, SimulatorProcess } from '../lib/services.js';
-
-/** Simulator settings for createAnimation load: jobs start at once and finish within a few ms. */
-export const FAST_JOBS = { queueTickMs: 1, concurrency: 1_000_000, queueAhead: 0, stepMs: 1 } as const;
-export const FAST_JOB_PLAN = { steps: 0, stepMs: 1 } as const;
+import { loadGateway, startFastJobSimulator, startGateway } from '../lib/row-servers.js';
+import { SimulatorProcess } from '../lib/services.js';
 
 /**
  * Diagnostic beside H2: the same load on a fresh gateway whose jobs stay IN_QUEUE upstream (the
@@ -24,24 +21,14 @@ export const FAST_JOB_PLAN = { steps: 0, stepMs: 1 } as const;
  */
 async function measureQueued(ctx: RowContext, group: ProcessGroup): Promise<HttpLoadResult> {
   const sim = await SimulatorProcess.start(group, { queueTickMs: 3_600_000, queueAhead: 1, concurrency: 1 }, { pin: ctx.config.pin });
-  const gateway = await GatewayProcess.start(group, {
-    name: 'gateway-queued',
-    simulatorUrl: sim.url,
-    workDir: ctx.workDir,
-    entry: ctx.config.gatewayEntry,
-    env: ctx.config.gatewayEnv,
-    production: true,
-    logLevel: 'info',
-    gcHook: false,
-    pin: ctx.config.pin,
-  });
+  const gateway = await startGateway(ctx, group, sim, { name: 'gateway-queued' });
   try {
-    return await runHttpLoad(
-      group,
-      { label: 'H2 queued', url: gateway.graphqlUrl, body: createAnimationBody(), headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid },
-      { ...ctx.config.http, runs: 1 },
-      { cpu: LOAD_CPU, pin: ctx.config.pin, onRun: (run) => ctx.log(`H2 (jobs held in queue): ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req`) },
-    );
+    return await loadGateway(ctx, group, gateway, {
+      label: 'H2 queued',
+      body: createAnimationBody(),
+      size: { ...ctx.config.http, runs: 1 },
+      onRun: (run) => ctx.log(`H2 (jobs held in queue): ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req`),
+    });
   } finally {
     await gateway.proc.stop(5_000);
     await sim.stop();
@@ -53,18 +40,8 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
   const started = performance.now();
   const group = new ProcessGroup();
   try {
-    const sim = await SimulatorProcess.start(group, FAST_JOBS, { pin: ctx.config.pin });
-    await sim.plan([], FAST_JOB_PLAN);
-    const gateway = await GatewayProcess.start(group, {
-      simulatorUrl: sim.url,
-      workDir: ctx.workDir,
-      entry: ctx.config.gatewayEntry,
-      env: ctx.config.gatewayEnv,
-      production: true,
-      logLevel: 'info',
-      gcHook: false,
-      pin: ctx.config.pin,
-    });
+    const sim = await startFastJobSimulator(group, ctx.config.pin);
+    const gateway = await startGateway(ctx, group, sim);
     ctx.log(`H2: gateway pid ${gateway.pid}, createAnimation`);
     let maxFds = gateway.fds();
     const fdSampler = setInterval(() => {
@@ -73,17 +50,13 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
     const callsBefore = await sim.calls();
     let h2: HttpLoadResult;
     try {
-      h2 = await runHttpLoad(
-        group,
-        { label: 'H2', url: gateway.graphqlUrl, body: createAnimationBody(), headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid },
-        ctx.config.http,
-        {
-          cpu: LOAD_CPU,
-          pin: ctx.config.pin,
-          onRun: (run, i) =>
-            ctx.log(`H2 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms, failed ${run.non2xx + run.errors + run.mismatches}`),
-        },
-      );
+      h2 = await loadGateway(ctx, group, gateway, {
+        label: 'H2',
+        body: createAnimationBody(),
+        size: ctx.config.http,
+        onRun: (run, i) =>
+          ctx.log(`H2 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms, failed ${run.non2xx + run.errors + run.mismatches}`),
+      });
     } finally {
       clearInterval(fdSampler);
     }
@@ -98,14 +71,7 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
     const b = await baseline;
 
     const checks: Check[] = [
-      {
-        label: 'req/s',
-        figure: fmt(h2.median.rps),
-        baseline: `B ${fmt(b.median.rps)}`,
-        ratio: ratio(h2.median.rps, b.median.rps),
-        target: '≥ 0.25× B',
-        pass: h2.median.rps >= 0.25 * b.median.rps,
-      },
+      rpsAgainstB(h2, b, 0.25),
       {
         label: 'p99',
         figure: `${fmt(h2.median.p99Ms)} ms`,
@@ -114,14 +80,7 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
         target: '≤ 20 ms',
         pass: h2.median.p99Ms <= 20,
       },
-      {
-        label: 'errors',
-        figure: fmt(h2.failures),
-        baseline: '—',
-        ratio: '—',
-        target: '0',
-        pass: h2.failures === 0,
-      },
+      noFailures(h2, 'errors', '0'),
     ];
     return {
       id: 'H2',
@@ -129,7 +88,7 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
       status: statusOf(checks),
       checks,
       details: [
-        `Server CPU per request: H2 ${fmt(h2.median.serverCpuUsPerRequest)} µs vs B ${fmt(b.median.serverCpuUsPerRequest)} µs (${ratio(h2.median.serverCpuUsPerRequest, b.median.serverCpuUsPerRequest)}); this includes each animation's upstream lifecycle (submit, status stream, result, recorded changes), which runs during the measured window.`,
+        `${serverCpuAgainstB('H2', h2, b)}; this includes each animation's upstream lifecycle (submit, status stream, result, recorded changes), which runs during the measured window.`,
         `Runs: ${h2.runs.map((r) => `${fmt(r.rps)} req/s, p50/p99/max ${r.latencyMs.p50}/${r.latencyMs.p99}/${r.latencyMs.max} ms`).join('; ')}.`,
         ...(queued
           ? [
@@ -137,7 +96,7 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
             ]
           : []),
         `Upstream: ${fmt(submits)} submits counted by the simulator for ${fmt(responses)} measured responses (the warm-up adds its own); ${fmt(backlogAtEnd.unfinished)} jobs still unfinished when the last run ended; at most ${fmt(maxFds)} open fds in the gateway (limit 20,000: one status stream per in-flight animation).`,
-        ...(h2.errorSamples.length ? [`First failed response: \`${h2.errorSamples[0]!.slice(0, 200)}\``] : []),
+        ...firstFailedResponse(h2),
       ],
       raw: { b, h2, submits, responses, backlogAtEnd, maxFds, queued },
       elapsedMs: performance.now() - started,

@@ -10,17 +10,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_AUTHORIZATION, type RowId } from '../config.js';
-import { ANIMATION_PROGRESS, createAnimationBody, FANOUT_MARKER, TYPENAME_QUERY } from '../lib/documents.js';
-import { createPausedAnimation } from '../lib/fanout.js';
-import { runHttpLoad, type HttpLoadSize } from '../lib/http-load.js';
+import type { RowId } from '../config.js';
+import { createAnimationBody, FANOUT_MARKER, TYPENAME_QUERY } from '../lib/documents.js';
+import { createPausedAnimation, openProgressSubscriptions } from '../lib/fanout.js';
+import type { HttpLoadSize } from '../lib/http-load.js';
 import { InspectorSession } from '../lib/inspector.js';
 import { summariseHeapSample, summariseProfile, type ProfileSummary } from '../lib/profile.js';
 import { ProcessGroup } from '../lib/processes.js';
 import type { RowContext } from '../lib/row.js';
-import { GatewayProcess, LOAD_CPU, SimulatorProcess } from '../lib/services.js';
+import { loadGateway, startFanoutSimulator, startGateway } from '../lib/row-servers.js';
+import { LOAD_CPU } from '../lib/services.js';
 import { WsLoadClient } from '../lib/ws-load.js';
-import { FAST_JOB_PLAN, FAST_JOBS } from './h2.js';
 
 export interface ProfileSection {
   name: string;
@@ -42,20 +42,8 @@ function saveProfile(ctx: RowContext, name: string, profile: unknown): string {
 }
 
 async function startProfiledGateway(ctx: RowContext, group: ProcessGroup, name: string, fanoutIntervalMs: number) {
-  const sim = await SimulatorProcess.start(group, FAST_JOBS, { pin: ctx.config.pin });
-  await sim.plan([{ match: FANOUT_MARKER, plan: { steps: 100, pauseAtStep: 0, stepMs: fanoutIntervalMs } }], FAST_JOB_PLAN);
-  const gateway = await GatewayProcess.start(group, {
-    name,
-    simulatorUrl: sim.url,
-    workDir: ctx.workDir,
-    entry: ctx.config.gatewayEntry,
-    env: ctx.config.gatewayEnv,
-    production: true,
-    logLevel: 'info',
-    gcHook: false,
-    inspect: true,
-    pin: ctx.config.pin,
-  });
+  const sim = await startFanoutSimulator(group, ctx.config.pin, fanoutIntervalMs);
+  const gateway = await startGateway(ctx, group, sim, { name, inspect: true });
   const inspector = await InspectorSession.attach(gateway.proc);
   return { sim, gateway, inspector };
 }
@@ -68,9 +56,9 @@ export async function profileHttp(ctx: RowContext, rows: Set<RowId>): Promise<Pr
     const { gateway, inspector } = await startProfiledGateway(ctx, group, 'gateway-profile-http', 1_000);
     const load = async (name: string, sectionRows: RowId[], what: string, body: string) => {
       // A short unprofiled warm-up first, so the profile shows optimised code.
-      await runHttpLoad(group, { label: name, url: gateway.graphqlUrl, body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid }, { ...PROFILE_LOAD, durationSec: 2 }, { cpu: LOAD_CPU, pin: ctx.config.pin });
+      await loadGateway(ctx, group, gateway, { label: name, body, size: { ...PROFILE_LOAD, durationSec: 2 } });
       await inspector.startCpuProfile();
-      await runHttpLoad(group, { label: name, url: gateway.graphqlUrl, body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid }, PROFILE_LOAD, { cpu: LOAD_CPU, pin: ctx.config.pin });
+      await loadGateway(ctx, group, gateway, { label: name, body, size: PROFILE_LOAD });
       const profile = await inspector.stopCpuProfile();
       sections.push({ name, rows: sectionRows, what, cpu: summariseProfile(profile, saveProfile(ctx, name, profile)) });
     };
@@ -99,16 +87,7 @@ export async function profileFanout(ctx: RowContext, rows: Set<RowId>): Promise<
     // Subscribing: CPU of opening every subscription, and where their live memory was allocated.
     await inspector.startCpuProfile();
     await inspector.startHeapSampling();
-    await client.open({
-      url: gateway.wsUrl,
-      count: subscriptions,
-      batch: fanout.batch,
-      query: ANIMATION_PROGRESS,
-      variables: { id: animation.id },
-      authorization: BENCH_AUTHORIZATION,
-      batchTimeoutMs: 15_000,
-      timeoutMs: fanout.openTimeoutMs,
-    });
+    await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count: subscriptions, batch: fanout.batch, timeoutMs: fanout.openTimeoutMs });
     const subscribeProfile = await inspector.stopCpuProfile();
     const heap = await inspector.liveHeapSample();
     if (rows.has('S1') || rows.has('S3')) {
@@ -138,12 +117,7 @@ export async function profileFanout(ctx: RowContext, rows: Set<RowId>): Promise<
       });
       if (rows.has('S4')) {
         await inspector.startCpuProfile();
-        await runHttpLoad(
-          group,
-          { label: 'profile S4', url: gateway.graphqlUrl, body: createAnimationBody(), headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid },
-          PROFILE_LOAD,
-          { cpu: LOAD_CPU, pin },
-        );
+        await loadGateway(ctx, group, gateway, { label: 'profile S4', body: createAnimationBody(), size: PROFILE_LOAD });
         const loadedProfile = await inspector.stopCpuProfile();
         sections.push({
           name: 'fanout+create',

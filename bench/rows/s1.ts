@@ -1,7 +1,8 @@
 /** S1: RSS slope of idle subscriptions (one per socket) from the first to the last count, vs W. */
 import { fmt, ratio, ROW_TITLES, statusOf, type Check, type RowResult } from '../lib/row.js';
+import type { MemoryStep } from '../lib/memory-steps.js';
 import type { GatewayFanoutSession } from './gateway-fanout.js';
-import type { FanoutBaseline, MemoryStep } from './w-fanout.js';
+import type { FanoutBaseline } from './w-fanout.js';
 
 /** 13 KB per subscription: the target (≈ 2× W's slope measured while planning). */
 export const S1_TARGET_BYTES = 13_000;

@@ -4,14 +4,14 @@
  * upstream). Held means: every subscription got its snapshot, none was closed, and every one of
  * them receives the next upstream change.
  */
-import { BENCH_AUTHORIZATION } from '../config.js';
-import { ANIMATION_PROGRESS, FANOUT_MARKER } from '../lib/documents.js';
-import { createPausedAnimation } from '../lib/fanout.js';
+import type { BenchConfig } from '../config.js';
+import { FANOUT_MARKER } from '../lib/documents.js';
+import { createPausedAnimation, openProgressSubscriptions } from '../lib/fanout.js';
 import { ProcessGroup } from '../lib/processes.js';
 import { fmt, ratio, ROW_TITLES, statusOf, type Check, type RowContext, type RowResult } from '../lib/row.js';
-import { BaselineW, GatewayProcess, LOAD_CPU, SimulatorProcess, type MemorySample } from '../lib/services.js';
+import { startFanoutSimulator, startGateway } from '../lib/row-servers.js';
+import { BaselineW, LOAD_CPU, type MemorySample } from '../lib/services.js';
 import { WsLoadClient } from '../lib/ws-load.js';
-import { FAST_JOB_PLAN, FAST_JOBS } from './h2.js';
 
 export const S3_TARGET_RATE = 2_500;
 
@@ -31,28 +31,22 @@ export interface HoldFigures {
   fds?: number;
 }
 
-async function openAll(
-  clients: WsLoadClient[],
-  url: string,
-  variables: Record<string, unknown>,
-  perClient: number,
-  batch: number,
-  timeoutMs: number,
-): Promise<{ subscribed: number; failed: number; openMs: number; errors: string[] }> {
+interface Opened {
+  subscribed: number;
+  failed: number;
+  openMs: number;
+  errors: string[];
+}
+
+interface Held {
+  closed: number;
+  delivered: number;
+}
+
+async function openAll(clients: WsLoadClient[], url: string, animationId: string, size: BenchConfig['s3']): Promise<Opened> {
   const started = performance.now();
   const results = await Promise.all(
-    clients.map((client) =>
-      client.open({
-        url,
-        count: perClient,
-        batch,
-        query: ANIMATION_PROGRESS,
-        variables,
-        authorization: BENCH_AUTHORIZATION,
-        batchTimeoutMs: 15_000,
-        timeoutMs,
-      }),
-    ),
+    clients.map((client) => openProgressSubscriptions(client, { url, animationId, count: size.perClient, batch: size.batch, timeoutMs: size.openTimeoutMs })),
   );
   return {
     subscribed: results.reduce((sum, r) => sum + r.subscribed, 0),
@@ -62,7 +56,7 @@ async function openAll(
   };
 }
 
-async function holdCheck(clients: WsLoadClient[], timeoutMs: number): Promise<{ closed: number; delivered: number }> {
+async function holdCheck(clients: WsLoadClient[], timeoutMs: number): Promise<Held> {
   const reached = await Promise.all(clients.map((client) => client.waitEvents(1, timeoutMs)));
   const states = await Promise.all(clients.map((client) => client.state()));
   return {
@@ -75,26 +69,31 @@ async function startClients(group: ProcessGroup, count: number, name: string, pi
   return Promise.all(Array.from({ length: count }, (_, i) => WsLoadClient.start(group, `${name}-${i + 1}`, { cpu: LOAD_CPU, pin })));
 }
 
+/** What every hold measurement reports: how many subscribed, how fast, and how many still got the next change. */
+function holdFigures(size: BenchConfig['s3'], opened: Opened, held: Held): HoldFigures {
+  const target = size.clients * size.perClient;
+  return {
+    target,
+    clients: size.clients,
+    batch: size.batch,
+    ...opened,
+    perSecond: opened.subscribed / (opened.openMs / 1000),
+    ...held,
+    drops: target - held.delivered + held.closed,
+  };
+}
+
 export async function measureWHold(ctx: RowContext): Promise<HoldFigures> {
   const { s3, pin } = ctx.config;
   const group = new ProcessGroup();
   try {
     const w = await BaselineW.start(group, pin);
     const clients = await startClients(group, s3.clients, 'ws-client-W-hold', pin);
-    const opened = await openAll(clients, w.wsUrl, { id: 'baseline' }, s3.perClient, s3.batch, s3.openTimeoutMs);
+    const opened = await openAll(clients, w.wsUrl, 'baseline', s3);
     await w.broadcast(2);
     const held = await holdCheck(clients, 30_000);
     await Promise.all(clients.map((client) => client.close()));
-    const target = s3.clients * s3.perClient;
-    return {
-      target,
-      clients: s3.clients,
-      batch: s3.batch,
-      ...opened,
-      perSecond: opened.subscribed / (opened.openMs / 1000),
-      ...held,
-      drops: target - held.delivered + held.closed,
-    };
+    return holdFigures(s3, opened, held);
   } finally {
     await group.stopAll();
   }
@@ -104,22 +103,11 @@ export async function measureGatewayHold(ctx: RowContext): Promise<HoldFigures> 
   const { s3, pin } = ctx.config;
   const group = new ProcessGroup();
   try {
-    const sim = await SimulatorProcess.start(group, FAST_JOBS, { pin });
-    await sim.plan([{ match: FANOUT_MARKER, plan: { steps: 100, pauseAtStep: 0, stepMs: ctx.config.fanout.intervalMs } }], FAST_JOB_PLAN);
-    const gateway = await GatewayProcess.start(group, {
-      name: 'gateway-hold',
-      simulatorUrl: sim.url,
-      workDir: ctx.workDir,
-      entry: ctx.config.gatewayEntry,
-      env: ctx.config.gatewayEnv,
-      production: true,
-      logLevel: 'info',
-      gcHook: true,
-      pin,
-    });
+    const sim = await startFanoutSimulator(group, pin, ctx.config.fanout.intervalMs);
+    const gateway = await startGateway(ctx, group, sim, { name: 'gateway-hold', gcHook: true });
     const clients = await startClients(group, s3.clients, 'ws-client-hold', pin);
     const animation = await createPausedAnimation(gateway, sim, `bench hold ${FANOUT_MARKER}`);
-    const opened = await openAll(clients, gateway.wsUrl, { id: animation.id }, s3.perClient, s3.batch, s3.openTimeoutMs);
+    const opened = await openAll(clients, gateway.wsUrl, animation.id, s3);
     ctx.log(`S3: ${opened.subscribed} subscribed (${opened.failed} failed) in ${Math.round(opened.openMs)} ms`);
     const memory = await gateway.memory();
     const fds = gateway.fds();
@@ -129,18 +117,7 @@ export async function measureGatewayHold(ctx: RowContext): Promise<HoldFigures> 
     ctx.log(`S3: the next change reached ${held.delivered}, ${held.closed} closed`);
     await Promise.all(clients.map((client) => client.close()));
     await gateway.stop();
-    const target = s3.clients * s3.perClient;
-    return {
-      target,
-      clients: s3.clients,
-      batch: s3.batch,
-      ...opened,
-      perSecond: opened.subscribed / (opened.openMs / 1000),
-      ...held,
-      drops: target - held.delivered + held.closed,
-      memory,
-      fds,
-    };
+    return { ...holdFigures(s3, opened, held), memory, fds };
   } finally {
     await group.stopAll();
   }

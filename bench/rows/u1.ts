@@ -6,12 +6,12 @@
  * `fal.subscribe` would cost: every subscriber polls status every 500 ms (the fal client's
  * default) for the job's duration, then fetches the result once.
  */
-import { BENCH_AUTHORIZATION } from '../config.js';
-import { ANIMATION_PROGRESS, U1_MARKER } from '../lib/documents.js';
-import { createPausedAnimation } from '../lib/fanout.js';
+import { U1_MARKER } from '../lib/documents.js';
+import { createPausedAnimation, openProgressSubscriptions } from '../lib/fanout.js';
 import { pollUntil, ProcessGroup } from '../lib/processes.js';
 import { fmt, ROW_TITLES, statusOf, type Check, type RowContext, type RowResult } from '../lib/row.js';
-import { GatewayProcess, LOAD_CPU, SimulatorProcess, type CallTotals } from '../lib/services.js';
+import { startGateway } from '../lib/row-servers.js';
+import { LOAD_CPU, SimulatorProcess, type CallTotals } from '../lib/services.js';
 import { WsLoadClient } from '../lib/ws-load.js';
 
 export interface U1Case {
@@ -41,31 +41,12 @@ export async function runU1(ctx: RowContext): Promise<RowResult> {
   try {
     const sim = await SimulatorProcess.start(group, { queueTickMs: 1, concurrency: 1_000, stepMs: u1.stepMs }, { pin });
     await sim.plan([{ match: U1_MARKER, plan: { steps: u1.steps, pauseAtStep: 0, stepMs: u1.stepMs } }]);
-    const gateway = await GatewayProcess.start(group, {
-      name: 'gateway-u1',
-      simulatorUrl: sim.url,
-      workDir: ctx.workDir,
-      entry: ctx.config.gatewayEntry,
-      env: ctx.config.gatewayEnv,
-      production: true,
-      logLevel: 'info',
-      gcHook: false,
-      pin,
-    });
+    const gateway = await startGateway(ctx, group, sim, { name: 'gateway-u1' });
     const client = await WsLoadClient.start(group, 'ws-client-u1', { cpu: LOAD_CPU, pin });
     for (const n of u1.subscribers) {
       const submitsBefore = (await sim.calls()).submit;
       const animation = await createPausedAnimation(gateway, sim, `bench upstream calls ${U1_MARKER}`);
-      const opened = await client.open({
-        url: gateway.wsUrl,
-        count: n,
-        batch: 200,
-        query: ANIMATION_PROGRESS,
-        variables: { id: animation.id },
-        authorization: BENCH_AUTHORIZATION,
-        batchTimeoutMs: 15_000,
-        timeoutMs: u1.timeoutMs,
-      });
+      const opened = await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count: n, batch: 200, timeoutMs: u1.timeoutMs });
       const resumedAt = performance.now();
       await sim.resume(animation.requestId);
       // The feed completes right after the terminal event; wait (bounded) for every subscriber's complete.

@@ -3,19 +3,14 @@
  * each subscription count (RSS after two forced GCs), then `rounds` broadcasts of one
  * pre-serialised string to every socket, each measured from the server's t0 to every receipt.
  */
-import { BENCH_AUTHORIZATION } from '../config.js';
-import { ANIMATION_PROGRESS } from '../lib/documents.js';
-import { roundFigures, type RoundFigures } from '../lib/fanout.js';
+import { openProgressSubscriptions, roundFigures, type RoundFigures } from '../lib/fanout.js';
+import { openInMemorySteps, type MemoryStep } from '../lib/memory-steps.js';
 import { ProcessGroup } from '../lib/processes.js';
 import type { RowContext } from '../lib/row.js';
-import { BaselineW, LOAD_CPU, type MemorySample } from '../lib/services.js';
-import { WsLoadClient, type OpenResult } from '../lib/ws-load.js';
+import { BaselineW, LOAD_CPU } from '../lib/services.js';
+import { WsLoadClient } from '../lib/ws-load.js';
 
-export interface MemoryStep {
-  subscriptions: number;
-  open?: OpenResult;
-  memory: MemorySample;
-}
+export type { MemoryStep };
 
 export interface FanoutBaseline {
   memory: MemoryStep[];
@@ -31,23 +26,14 @@ export async function measureWFanout(ctx: RowContext): Promise<FanoutBaseline> {
   try {
     const w = await BaselineW.start(group, pin);
     const client = await WsLoadClient.start(group, 'ws-client-W', { cpu: LOAD_CPU, pin });
-    const memory: MemoryStep[] = [{ subscriptions: 0, memory: await w.memory() }];
-    let opened = 0;
-    for (const target of fanout.rssSteps) {
-      const open = await client.open({
-        url: w.wsUrl,
-        count: target - opened,
-        batch: fanout.batch,
-        query: ANIMATION_PROGRESS,
-        variables: { id: 'baseline' },
-        authorization: BENCH_AUTHORIZATION,
-        batchTimeoutMs: 10_000,
-        timeoutMs: fanout.openTimeoutMs,
-      });
-      opened = target;
-      memory.push({ subscriptions: target, open, memory: await w.memory() });
-      ctx.log(`W: ${open.subscribed}/${target - (memory.at(-2)?.subscriptions ?? 0)} opened at ${Math.round(open.perSecond)}/s, RSS ${Math.round(memory.at(-1)!.memory.rssKiB / 1024)} MiB`);
-    }
+    const memory = await openInMemorySteps({
+      counts: fanout.rssSteps,
+      openMore: (count) =>
+        openProgressSubscriptions(client, { url: w.wsUrl, animationId: 'baseline', count, batch: fanout.batch, batchTimeoutMs: 10_000, timeoutMs: fanout.openTimeoutMs }),
+      memory: () => w.memory(),
+      onStep: (step, requested) =>
+        ctx.log(`W: ${step.open.subscribed}/${requested} opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB`),
+    });
     const state = await client.state();
     const rounds: RoundFigures[] = [];
     const sendLoopMs: number[] = [];

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DestinationStream } from 'pino';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
-import { RedisAnimationEvents } from './adapters/events/redis-animation-events.js';
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
 import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
 import { secretScrubber } from './adapters/fal/secret-scrubber.js';
@@ -15,6 +14,7 @@ import { WatchCoordinator } from './animations/watch-coordinator.js';
 import { WebhookNotifier } from './animations/webhook-notifier.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
+import type { AnimationEvents } from './ports/animation-events.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -46,8 +46,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const logger = createLogger(config.logLevel, overrides.logDestination).child({ replica: replica.slice(0, 8) });
   const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
-  const events = config.redis
-    ? await RedisAnimationEvents.connect({ ...config.redis, onError: (err) => logger.warn({ err }, 'redis trouble') })
+  // Redis's client is loaded only when it is used: it costs start-up time.
+  const events: AnimationEvents = config.redis
+    ? await (await import('./adapters/events/redis-animation-events.js')).RedisAnimationEvents.connect({
+        ...config.redis,
+        onError: (err) => logger.warn({ err }, 'redis trouble'),
+      })
     : new InProcessAnimationEvents();
   let watchedCount = () => 0;
   let openSockets = () => 0;
@@ -135,8 +139,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     logger,
     metrics,
     falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.falJwksUrl, scrub: secretScrubber(falKey) }),
-    dependenciesReady: async () =>
-      (await store.ping()) && (!(events instanceof RedisAnimationEvents) || (await events.ping())),
+    dependenciesReady: async () => (await store.ping()) && (await events.ping()),
   });
   openSockets = () => server.sockets;
   logger.info(

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload } from 'jose';
 import { GatewayError } from '../animations/errors.js';
 import { authRequired, type AuthConfig } from '../config.js';
 
@@ -23,17 +23,13 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
  */
 export class Authenticator {
   private readonly keys: { owner: string; digest: Buffer }[];
-  private readonly jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
+  private readonly verifyJwtPayload: Promise<(token: string) => Promise<JWTPayload>> | undefined;
   private readonly required: boolean;
 
-  constructor(private readonly config: AuthConfig) {
+  constructor(config: AuthConfig) {
     this.required = authRequired(config);
     this.keys = [...config.apiKeys].map(([owner, key]) => ({ owner, digest: digest(key) }));
-    this.jwtKey = config.jwt.secret
-      ? new TextEncoder().encode(config.jwt.secret)
-      : config.jwt.jwksUrl
-        ? createRemoteJWKSet(new URL(config.jwt.jwksUrl))
-        : undefined;
+    this.verifyJwtPayload = config.jwt.secret || config.jwt.jwksUrl ? jwtVerifier(config.jwt) : undefined;
   }
 
   async authenticate(authorization: string | null | undefined): Promise<Principal> {
@@ -42,7 +38,7 @@ export class Authenticator {
     if (!credential) throw unauthenticated('Missing credentials: send Authorization: Bearer <API key or JWT>.');
     const owner = this.ownerOfKey(credential);
     if (owner) return { owner, expiresAt: null };
-    if (this.jwtKey && JWT_SHAPE.test(credential)) return this.verifyJwt(credential);
+    if (this.verifyJwtPayload && JWT_SHAPE.test(credential)) return this.verifyJwt(this.verifyJwtPayload, credential);
     throw unauthenticated('Invalid credentials.');
   }
 
@@ -56,23 +52,27 @@ export class Authenticator {
     return owner;
   }
 
-  private async verifyJwt(token: string): Promise<Principal> {
+  private async verifyJwt(verifier: Promise<(token: string) => Promise<JWTPayload>>, token: string): Promise<Principal> {
     try {
-      const options = {
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-        requiredClaims: ['exp', 'sub'],
-      };
-      const { payload } =
-        this.jwtKey instanceof Uint8Array
-          ? await jwtVerify(token, this.jwtKey, { ...options, algorithms: ['HS256'] })
-          : await jwtVerify(token, this.jwtKey as JWTVerifyGetKey, options);
+      const payload = await (await verifier)(token);
       if (!payload.sub || payload.exp === undefined) throw new Error('sub and exp are required');
       return { owner: payload.sub, expiresAt: payload.exp * 1000 };
     } catch {
       throw unauthenticated('Invalid credentials.');
     }
   }
+}
+
+/** Checks a JWT's signature, `exp`, and `iss`/`aud` when configured; jose is loaded only when JWTs are. */
+async function jwtVerifier(jwt: AuthConfig['jwt']): Promise<(token: string) => Promise<JWTPayload>> {
+  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const options = { issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp', 'sub'] };
+  if (jwt.secret) {
+    const secret = new TextEncoder().encode(jwt.secret);
+    return async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+  }
+  const keys = createRemoteJWKSet(new URL(jwt.jwksUrl!));
+  return async (token) => (await jwtVerify(token, keys, options)).payload;
 }
 
 function digest(value: string): Buffer {

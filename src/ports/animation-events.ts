@@ -9,5 +9,7 @@ export interface AnimationEvents {
   publish(change: AnimationChange): void;
   /** Calls `listener` with every change of the animation until the returned function is called. */
   subscribe(animationId: string, listener: (change: AnimationChange) => void): () => void;
+  /** True when the bus can deliver (its server answers, if it has one). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -26,6 +26,10 @@ export class InProcessAnimationEvents implements AnimationEvents {
     };
   }
 
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
   }

@@ -12,9 +12,9 @@ import { SubscriptionFanout } from './http/subscription-fanout.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { GatewayMetrics } from './adapters/metrics/prometheus-metrics.js';
 import type { UpstreamWebhooks } from './ports/upstream.js';
-import { requestIdFrom } from './request-id.js';
+import { requestIdFrom } from './http/request-id.js';
 
 export interface ServerDeps {
   config: Config;

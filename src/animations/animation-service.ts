@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
-import { UpstreamFailure, type Upstream, type UpstreamOutcome } from '../ports/upstream.js';
-import { badUserInput, notFound, rateLimited, upstreamError } from './errors.js';
-import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type WebhookDelivery } from './model.js';
-import { ProgressFanout, type FanoutMember, type ProgressEvent } from './progress-fanout.js';
-import { progressFeed } from './progress-feed.js';
-import type { AnimationRecorder } from './recorder.js';
-import { resolveMedia, type MediaSource } from './media.js';
-import { changeFor } from './state.js';
-import { NO_TELEMETRY, type Telemetry } from './telemetry.js';
-import { inputHash, validateCreateInput, validateWebhookUrl } from './validation.js';
+import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
+import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
+import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type UpstreamOutcome, type WebhookDelivery } from '../domain/animation.js';
+import { ProgressFanout, type FanoutMember, type ProgressEvent } from './live/progress-fanout.js';
+import { progressFeed } from './live/progress-feed.js';
+import type { AnimationRecorder } from './animation-recorder.js';
+import { resolveMedia, type MediaSource } from './input/media.js';
+import { changeFor } from '../domain/state-machine.js';
+import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
+import { inputHash, validateCreateInput, validateWebhookUrl } from './input/validation.js';
+import type { Log } from '../ports/log.js';
 
 export interface AnimationServiceOptions {
   /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. @default 120000 */
@@ -31,11 +32,6 @@ export interface AnimationServiceOptions {
   allowPrivateWebhooks: boolean;
   /** Whether owners' webhooks can be signed and sent (a signing secret is configured). */
   webhooksEnabled: boolean;
-}
-
-export interface ServiceLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -63,7 +59,7 @@ export class AnimationService {
       recorder: AnimationRecorder;
       /** Starts following an animation upstream (once, cluster-wide). */
       watchers: { watch(animation: Animation): void };
-      logger: ServiceLogger;
+      logger: Log;
       options: AnimationServiceOptions;
       telemetry?: Telemetry;
       now?: () => Date;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import { GatewayError } from '../animations/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import { authRequired, type AuthConfig } from '../config.js';
 
 export interface Principal {

@@ -1,6 +1,6 @@
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
-import { GatewayError } from '../animations/errors.js';
+import { GatewayError } from '../domain/errors.js';
 
 /**
  * Shows a GatewayError to the caller with its stable `extensions.code`; masks everything

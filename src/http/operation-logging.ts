@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { GatewayError } from '../animations/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../resolvers/context.js';
 

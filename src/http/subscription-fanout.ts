@@ -9,8 +9,8 @@ import {
 } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { AnimationService } from '../animations/animation-service.js';
-import { GatewayError } from '../animations/errors.js';
-import type { ProgressEvent } from '../animations/progress-fanout.js';
+import { GatewayError } from '../domain/errors.js';
+import type { ProgressEvent } from '../animations/live/progress-fanout.js';
 import { animationIdFrom } from '../resolvers/global-id.js';
 
 /** Where one fanned-out subscription goes: its socket and operation id, and what it follows. */

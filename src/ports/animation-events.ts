@@ -1,4 +1,4 @@
-import type { AnimationChange } from '../animations/model.js';
+import type { AnimationChange } from '../domain/animation.js';
 
 /**
  * Delivers recorded changes to whoever watches an animation, in this process or (with a

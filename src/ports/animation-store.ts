@@ -1,5 +1,5 @@
-import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../animations/model.js';
-import type { AppliedChange } from '../animations/state.js';
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../domain/animation.js';
+import type { AppliedChange } from '../domain/state-machine.js';
 
 export interface PageRequest {
   /** Page size, already capped by the caller. */

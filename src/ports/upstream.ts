@@ -1,5 +1,4 @@
-import type { AnimationInput, VideoFile } from '../animations/model.js';
-import type { LogLine } from '../animations/state.js';
+import type { AnimationInput, LogLine, UpstreamOutcome } from '../domain/animation.js';
 
 /** One status report from the model provider's queue. */
 export interface UpstreamStatus {
@@ -8,12 +7,6 @@ export interface UpstreamStatus {
   /** Log lines the report carries: only new ones or every one so far, depending on the source. */
   logs: LogLine[];
 }
-
-/** How a finished request turned out, read from its result. */
-export type UpstreamOutcome =
-  | { kind: 'succeeded'; video: VideoFile }
-  | { kind: 'failed'; code: string; message: string }
-  | { kind: 'cancelled' };
 
 /**
  * A refusal or failure from the provider. `transient` errors (rate limits, 5xx the

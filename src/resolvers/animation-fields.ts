@@ -1,4 +1,4 @@
-import type { Animation } from '../animations/model.js';
+import type { Animation } from '../domain/animation.js';
 import type { GatewayContext } from './context.js';
 
 export const logs = (animation: Animation, _args: object, ctx: GatewayContext) => ctx.animations.logs(animation);

@@ -1,5 +1,5 @@
-import { notFound } from '../animations/errors.js';
-import type { AnimationStatus } from '../animations/model.js';
+import { notFound } from '../domain/errors.js';
+import type { AnimationStatus } from '../domain/animation.js';
 import type { GatewayContext } from './context.js';
 import { animationIdFrom } from './global-id.js';
 

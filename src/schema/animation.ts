@@ -1,5 +1,5 @@
-import type { Animation, AnimationFailure, AnimationLog, VideoFile, WebhookDelivery } from '../animations/model.js';
-import type { ProgressEvent } from '../animations/progress-fanout.js';
+import type { Animation, AnimationFailure, AnimationLog, VideoFile, WebhookDelivery } from '../domain/animation.js';
+import type { ProgressEvent } from '../animations/live/progress-fanout.js';
 import * as resolve from '../resolvers/animation-fields.js';
 import { builder } from './builder.js';
 import { AnimationResolutionEnum, AnimationStatusEnum } from './enums.js';

@@ -1,4 +1,4 @@
-import { ANIMATION_STATUSES } from '../animations/model.js';
+import { ANIMATION_STATUSES } from '../domain/animation.js';
 import { builder } from './builder.js';
 
 export const AnimationStatusEnum = builder.enumType('AnimationStatus', {

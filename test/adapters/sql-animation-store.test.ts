@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Animation } from '../../src/animations/model.js';
-import { applyChange, type Change } from '../../src/animations/state.js';
+import type { Animation } from '../../src/domain/animation.js';
+import { applyChange, type Change } from '../../src/domain/state-machine.js';
 import { openAnimationStore, type StoreLocation } from '../../src/adapters/store/open-store.js';
 import { InvalidCursorError, type InsertOutcome, type NewAnimation } from '../../src/ports/animation-store.js';
 import { temporaryDirectory } from '../support/harness.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Animation } from '../../src/animations/model.js';
+import type { Animation } from '../../src/domain/animation.js';
 import type { NewAnimation } from '../../src/ports/animation-store.js';
 
 /** A new animation row as the service would insert it (SUBMITTING), for store-level tests. */

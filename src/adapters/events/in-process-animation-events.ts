@@ -1,4 +1,4 @@
-import type { AnimationChange } from '../../animations/model.js';
+import type { AnimationChange } from '../../domain/animation.js';
 import type { AnimationEvents } from '../../ports/animation-events.js';
 
 type Listener = (change: AnimationChange) => void;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { AnimationChange } from '../../animations/model.js';
+import type { AnimationChange } from '../../domain/animation.js';
 import type { AnimationEvents } from '../../ports/animation-events.js';
 import { InProcessAnimationEvents } from './in-process-animation-events.js';
 

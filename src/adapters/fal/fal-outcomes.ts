@@ -1,5 +1,5 @@
-import type { VideoFile } from '../../animations/model.js';
-import type { UpstreamOutcome } from '../../ports/upstream.js';
+import type { VideoFile } from '../../domain/animation.js';
+import type { UpstreamOutcome } from '../../domain/animation.js';
 
 /** How a finished fal request turned out, from its result answer (or a webhook carrying it). */
 

@@ -1,11 +1,9 @@
 import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
-import type { AnimationInput } from '../../animations/model.js';
-import type { LogLine } from '../../animations/state.js';
+import type { AnimationInput, LogLine, UpstreamOutcome } from '../../domain/animation.js';
 import {
   UpstreamFailure,
   type SubmitOptions,
   type Upstream,
-  type UpstreamOutcome,
   type UpstreamStatus,
 } from '../../ports/upstream.js';
 import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { UpstreamOutcome, UpstreamWebhooks, WebhookVerdict } from '../../ports/upstream.js';
+import type { UpstreamOutcome } from '../../domain/animation.js';
+import type { UpstreamWebhooks, WebhookVerdict } from '../../ports/upstream.js';
 import { errorSummary, outcomeOfError, outcomeOfOutput, type Scrub } from './fal-outcomes.js';
 
 export interface FalWebhookOptions {

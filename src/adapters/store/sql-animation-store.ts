@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../animations/model.js';
-import { ANIMATION_STATUSES, TERMINAL_STATUSES } from '../../animations/model.js';
-import type { AppliedChange } from '../../animations/state.js';
+import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../domain/animation.js';
+import { ANIMATION_STATUSES, TERMINAL_STATUSES } from '../../domain/animation.js';
+import type { AppliedChange } from '../../domain/state-machine.js';
 import {
   InvalidCursorError,
   type AnimationStore,

@@ -3,7 +3,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { isNonPublicAddress } from '../../animations/private-address.js';
+import { isNonPublicAddress } from '../../domain/private-address.js';
 import type { WebhookSender, WebhookSendResult } from '../../ports/webhook-sender.js';
 
 export interface StandardWebhookSenderOptions {

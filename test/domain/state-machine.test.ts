@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Animation } from '../../src/animations/model.js';
-import { applyChange, progressFromLogs, unseenLogs, type LogLine } from '../../src/animations/state.js';
+import type { Animation } from '../../src/domain/animation.js';
+import type { LogLine } from '../../src/domain/animation.js';
+import { progressFromLogs, unseenLogs } from '../../src/domain/progress.js';
+import { applyChange } from '../../src/domain/state-machine.js';
 import { animationRecord } from '../support/records.js';
 
 const line = (n: number, message = `line ${n}`): LogLine => ({

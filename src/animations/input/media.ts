@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badUserInput, type FieldProblem } from './errors.js';
+import { badUserInput, type FieldProblem } from '../../domain/errors.js';
 
 export type MediaKind = 'image' | 'video';
 

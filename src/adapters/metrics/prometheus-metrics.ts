@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Telemetry } from './animations/telemetry.js';
-import { ANIMATION_STATUSES, type AnimationStatus } from './animations/model.js';
+import type { Telemetry } from '../../ports/telemetry.js';
+import { ANIMATION_STATUSES, type AnimationStatus } from '../../domain/animation.js';
 
 export interface MetricsSources {
   animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>;

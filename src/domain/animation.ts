@@ -13,6 +13,13 @@ export type AnimationStatus = (typeof ANIMATION_STATUSES)[number];
 export const RESOLUTIONS = ['480p', '720p'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
+/** One log line as fal reports it. */
+export interface LogLine {
+  message: string;
+  level: string;
+  timestamp: string;
+}
+
 export interface AnimationLog {
   /** 1-based position in the animation's log list. */
   seq: number;
@@ -91,3 +98,9 @@ export const TERMINAL_STATUSES: ReadonlySet<AnimationStatus> = new Set(['COMPLET
 export function isTerminal(status: AnimationStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
+
+/** How a finished upstream request turned out, read from its result. */
+export type UpstreamOutcome =
+  | { kind: 'succeeded'; video: VideoFile }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'cancelled' };

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { AnimationEvents } from '../ports/animation-events.js';
-import type { AnimationStore } from '../ports/animation-store.js';
-import { isTerminal, type Animation, type AnimationChange, type AnimationLog, type AnimationStatus } from './model.js';
+import type { AnimationEvents } from '../../ports/animation-events.js';
+import type { AnimationStore } from '../../ports/animation-store.js';
+import { isTerminal, type Animation, type AnimationChange, type AnimationLog, type AnimationStatus } from '../../domain/animation.js';
 
 export interface ProgressEvent {
   status: AnimationStatus;

@@ -1,7 +1,8 @@
-import type { AnimationStore } from '../ports/animation-store.js';
-import type { WebhookSender } from '../ports/webhook-sender.js';
-import { backoffDelay, pause } from './backoff.js';
-import type { Animation } from './model.js';
+import type { AnimationStore } from '../../ports/animation-store.js';
+import type { WebhookSender } from '../../ports/webhook-sender.js';
+import { backoffDelay, pause } from '../upstream/backoff.js';
+import type { Animation } from '../../domain/animation.js';
+import type { Log } from '../../ports/log.js';
 
 export interface WebhookTiming {
   /** Attempts per animation, the first included. @default 8 */
@@ -10,11 +11,6 @@ export interface WebhookTiming {
   retryBaseMs: number;
   /** Longest delay between attempts. @default 300000 */
   maxRetryMs: number;
-}
-
-export interface NotifierLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 /**
@@ -30,7 +26,7 @@ export class WebhookNotifier {
     private readonly deps: {
       store: AnimationStore;
       sender: WebhookSender;
-      logger: NotifierLogger;
+      logger: Log;
       /** The id clients know the animation by. */
       publicId: (animation: Animation) => string;
       timing: WebhookTiming;

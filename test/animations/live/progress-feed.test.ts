@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InProcessAnimationEvents } from '../../src/adapters/events/in-process-animation-events.js';
-import { openAnimationStore } from '../../src/adapters/store/open-store.js';
-import { ProgressFanout, type ProgressEvent } from '../../src/animations/progress-fanout.js';
-import { progressFeed } from '../../src/animations/progress-feed.js';
-import { AnimationRecorder } from '../../src/animations/recorder.js';
-import type { AnimationStore } from '../../src/ports/animation-store.js';
-import { temporaryDirectory } from '../support/harness.js';
-import { newAnimationRecord } from '../support/records.js';
+import { InProcessAnimationEvents } from '../../../src/adapters/events/in-process-animation-events.js';
+import { openAnimationStore } from '../../../src/adapters/store/open-store.js';
+import { ProgressFanout, type ProgressEvent } from '../../../src/animations/live/progress-fanout.js';
+import { progressFeed } from '../../../src/animations/live/progress-feed.js';
+import { AnimationRecorder } from '../../../src/animations/animation-recorder.js';
+import type { AnimationStore } from '../../../src/ports/animation-store.js';
+import { temporaryDirectory } from '../../support/harness.js';
+import { newAnimationRecord } from '../../support/records.js';
 
-const silent = { debug: () => undefined, info: () => undefined };
+const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const line = (message: string) => ({ message, level: 'INFO', timestamp: new Date().toISOString() });
 
 describe('the live feed of an animation', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { badUserInput } from './errors.js';
-import { RESOLUTIONS, type AnimationInput } from './model.js';
-import { isNonPublicHost } from './private-address.js';
+import { badUserInput } from '../../domain/errors.js';
+import { RESOLUTIONS, type AnimationInput } from '../../domain/animation.js';
+import { isNonPublicHost } from '../../domain/private-address.js';
 
 const MAX_URL_LENGTH = 2048;
 const DATA_URI = /^data:[\w.+-]+\/[\w.+-]+(;[\w.+-]+=[\w.+-]+)*(;base64)?,/i;

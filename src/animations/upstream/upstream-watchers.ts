@@ -1,10 +1,14 @@
-import type { AnimationEvents } from '../ports/animation-events.js';
-import type { AnimationStore } from '../ports/animation-store.js';
-import { UpstreamFailure, type Upstream, type UpstreamOutcome, type UpstreamStatus } from '../ports/upstream.js';
+import type { AnimationEvents } from '../../ports/animation-events.js';
+import type { AnimationStore } from '../../ports/animation-store.js';
+import type { UpstreamOutcome } from '../../domain/animation.js';
+import { UpstreamFailure, type Upstream, type UpstreamStatus } from '../../ports/upstream.js';
 import { backoffDelay, pause } from './backoff.js';
-import { isTerminal, type Animation } from './model.js';
-import type { AnimationRecorder } from './recorder.js';
-import { changeFor, unseenLogs, type LogLine } from './state.js';
+import { isTerminal, type Animation } from '../../domain/animation.js';
+import type { AnimationRecorder } from '../animation-recorder.js';
+import type { LogLine } from '../../domain/animation.js';
+import { unseenLogs } from '../../domain/progress.js';
+import { changeFor } from '../../domain/state-machine.js';
+import type { Log } from '../../ports/log.js';
 
 export interface WatcherTiming {
   /** Delay between status polls while fal answers. @default 1000 */
@@ -13,11 +17,6 @@ export interface WatcherTiming {
   maxBackoffMs: number;
   /** Result reads that may fail transiently before the animation is marked FAILED. @default 8 */
   resultAttempts: number;
-}
-
-export interface WatcherLogger {
-  debug(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 /**
@@ -36,7 +35,7 @@ export class UpstreamWatchers {
       events: AnimationEvents;
       recorder: AnimationRecorder;
       timing: WatcherTiming;
-      logger: WatcherLogger;
+      logger: Log;
       /** Called when a watcher has let go (the animation finished, or it was stopped). */
       onStopped?: (animationId: string) => void;
     },

@@ -1,21 +1,17 @@
 import type { AnimationStore } from '../ports/animation-store.js';
 import type { AnimationEvents } from '../ports/animation-events.js';
-import { isTerminal, type Animation, type AnimationChange } from './model.js';
-import { applyChange, type Change } from './state.js';
+import { isTerminal, type Animation, type AnimationChange } from '../domain/animation.js';
+import { applyChange, type Change } from '../domain/state-machine.js';
+import type { Log } from '../ports/log.js';
 
 /** The one way a change reaches the store and subscribers: recorded first, then published. */
-export interface RecorderLogger {
-  debug(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-}
-
 export class AnimationRecorder {
   private readonly finishedListeners = new Set<(animation: Animation) => void>();
 
   constructor(
     private readonly store: AnimationStore,
     private readonly events: AnimationEvents,
-    private readonly logger: RecorderLogger,
+    private readonly logger: Log,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

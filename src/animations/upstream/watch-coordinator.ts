@@ -1,13 +1,9 @@
-import type { AnimationStore } from '../ports/animation-store.js';
-import type { WatchLeases } from '../ports/watch-leases.js';
-import { isTerminal, type Animation } from './model.js';
-import type { Telemetry } from './telemetry.js';
+import type { AnimationStore } from '../../ports/animation-store.js';
+import type { WatchLeases } from '../../ports/watch-leases.js';
+import { isTerminal, type Animation } from '../../domain/animation.js';
+import type { Telemetry } from '../../ports/telemetry.js';
 import type { UpstreamWatchers } from './upstream-watchers.js';
-
-export interface CoordinatorLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
+import type { Log } from '../../ports/log.js';
 
 /**
  * Makes sure each in-flight animation is watched upstream by exactly one replica: a
@@ -25,7 +21,7 @@ export class WatchCoordinator {
       store: AnimationStore;
       watchers: UpstreamWatchers;
       leases: WatchLeases;
-      logger: CoordinatorLogger;
+      logger: Log;
       telemetry: Telemetry;
       /** How often leases are renewed and orphans looked for; well under the lease lifetime. */
       renewEveryMs: number;

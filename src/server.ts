@@ -6,9 +6,7 @@ import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
-import { maskError } from './http/mask-error.js';
 import { staticSite } from './http/static-site.js';
-import { SubscriptionFanout } from './http/subscription-fanout.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
 import type { Logger } from './logger.js';
@@ -99,7 +97,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   const graphqlWs = attachGraphqlWs(server, yoga, {
     authenticator: deps.authenticator,
-    fanout: new SubscriptionFanout(deps.animations, (error) => maskError(error, 'Unexpected error.')),
     logger,
     allowedOrigins: config.allowedOrigins,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,

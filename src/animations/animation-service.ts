@@ -165,19 +165,13 @@ export class AnimationService {
     return this.deps.store.statusHistory(animation.id);
   }
 
-  /** Follows an animation live, as an iterator; throws NOT_FOUND before the first event when it is not the owner's. */
+  /**
+   * Follows an animation live, as an iterator over its shared feed; throws NOT_FOUND
+   * before the first event when it is not the owner's.
+   */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
     return progressFeed((member) => this.join(id, member));
-  }
-
-  /**
-   * Follows an animation live by pushing to `member` (transports that fan one event out to
-   * many sockets); throws NOT_FOUND when it is not the owner's. Returns the way to stop.
-   */
-  async followWith(owner: string, id: string, member: FanoutMember): Promise<() => void> {
-    if (!(await this.get(owner, id))) throw notFound();
-    return this.join(id, member);
   }
 
   /** Joins the animation's shared feed, counting the member while it is in. */
@@ -190,7 +184,7 @@ export class AnimationService {
       open = false;
     };
     const leave = this.fanout.join(id, {
-      deliver: (event, shareKey) => member.deliver(event, shareKey),
+      deliver: (event) => member.deliver(event),
       complete: (error) => {
         close();
         member.complete(error);

@@ -7,14 +7,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
-import { fanoutAnimationId, type FanoutTarget, type SubscriptionFanout } from './subscription-fanout.js';
+import { SharedPayloads } from './shared-payloads.js';
 import type { GatewayYoga } from './yoga.js';
 
+/** The enveloped execute and subscribe of one operation, carried to graphql-ws as its root value. */
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
-  /** Set for an animationProgress subscription, which is fanned out rather than executed per socket. */
-  fanout?: Omit<FanoutTarget, 'args'>;
 }
 
 function withRoot(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): never {
@@ -29,8 +28,6 @@ type SocketState = {
 
 export interface WebSocketOptions {
   authenticator: Authenticator;
-  /** Serves animationProgress subscriptions from one shared execution per event. */
-  fanout: SubscriptionFanout;
   logger: Logger;
   /** Origins allowed to open a socket; any when undefined. */
   allowedOrigins: string[] | undefined;
@@ -47,14 +44,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws only) on the HTTP server's /graphql path,
- * executed through yoga's getEnveloped so every yoga plugin (limits, masking, logging)
- * also runs here. The caller authenticates in connection_init (`{ authorization }`); a
+ * executed through yoga's getEnveloped so every yoga plugin (limits, masking, logging,
+ * shared subscription execution) also runs here; a result sent to many sockets is
+ * serialised once. The caller authenticates in connection_init (`{ authorization }`); a
  * missing or bad credential, or a JWT that expires while the socket is open, closes it
  * with 4403.
  */
 export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const socketsPerOwner = new Map<string, number>();
+  const payloads = new SharedPayloads();
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) {
@@ -102,11 +101,10 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiry),
       execute: (args) => withRoot(args, (root) => root.execute(args)),
-      subscribe: (args) =>
-        withRoot(args, async (root) =>
-          root.fanout ? ((await options.fanout.subscribe({ ...root.fanout, args })) ?? root.subscribe(args)) : root.subscribe(args),
-        ),
-      onSubscribe: async (ctx, id, params) => {
+      subscribe: (args) => withRoot(args, (root) => root.subscribe(args)),
+      onNext: (_ctx, _id, _payload, _args, result) => payloads.payloadOf(result),
+      jsonMessageReplacer: payloads.replacer,
+      onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already registered this operation, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
           return [
@@ -136,16 +134,13 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           errors = [error as GraphQLError];
         }
         if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-        const contextValue = await contextFactory();
-        const animationId = fanoutAnimationId(document, params.operationName, params.variables);
-        const fanout = animationId && { socket: ctx.extra.socket, operationId: id, owner: contextValue.owner, animationId };
         return {
           schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue,
-          rootValue: { execute, subscribe, ...(fanout && { fanout }) } satisfies EnvelopedRoot,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {
@@ -159,6 +154,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
   // it with 4500; ws has already closed such a socket with the right code (1009, 1006), so
   // the gateway only logs it.
   wss.on('connection', (ws) => {
+    payloads.attach(ws);
     ws.removeAllListeners('error');
     ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
   });

@@ -14,6 +14,7 @@ import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
 import { maskError } from './mask-error.js';
 import { useNoIntrospection } from './no-introspection.js';
 import { useOperationLogging } from './operation-logging.js';
+import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
 
 /** What the server adds to yoga's initial context: the request id, and on WebSocket the socket's caller. */
 export interface WebSocketInitialContext {
@@ -75,6 +76,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       useGetParamsCheck(),
       useOperationLogging(options.logger),
+      useSharedSubscriptionExecution<GatewayContext>((context) => context.owner),
       ...(options.introspection ? [] : [useNoIntrospection()]),
     ],
     // GraphiQL with its assets bundled (no CDN, so it works offline). The ~9 MB page is loaded

@@ -1,6 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createParser } from 'eventsource-parser';
-import { print, type ExecutionResult } from 'graphql';
+import { getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { LiveSubscription } from './live-subscription.js';
@@ -50,7 +50,7 @@ export function subscribeWs<R, V extends Record<string, unknown>>(
 ): LiveSubscription<Result<R>> {
   let live: LiveSubscription<Result<R>> | undefined;
   const unsubscribe = client.subscribe<R>(
-    { query: print(document), variables },
+    { query: print(document), variables, operationName: operationNameOf(document) },
     {
       next: (value) => live!.push(value as Result<R>),
       error: (error) => live!.error(error),
@@ -74,7 +74,7 @@ export function subscribeSse<R, V>(
     const response = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-      body: JSON.stringify({ query: print(document), variables }),
+      body: JSON.stringify({ query: print(document), variables, operationName: operationNameOf(document) }),
       signal: controller.signal,
     });
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
@@ -119,4 +119,9 @@ export async function graphqlMultipart<R, V>(
     body: form,
   });
   return { ...((await response.json()) as Result<R>), httpStatus: response.status };
+}
+
+/** The operation's name, sent as `operationName` the way GraphQL clients do. */
+function operationNameOf(document: DocumentNode): string | undefined {
+  return getOperationAST(document)?.name?.value;
 }

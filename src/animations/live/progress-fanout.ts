@@ -9,17 +9,17 @@ export interface ProgressEvent {
   progress: number | null;
   newLogs: AnimationLog[];
   animation: Animation;
+  /**
+   * Set when every follower at the same point gets this same event (a recorded change, or
+   * a snapshot of the latest state), so it may be executed and serialised once for all;
+   * undefined for an event made for one follower alone (a catch-up after a missed change).
+   */
+  shareKey: string | undefined;
 }
 
 /** One follower of an animation: a subscription on some transport. */
 export interface FanoutMember {
-  /**
-   * Sends one event. `shareKey` is set when every member at the same point gets this same
-   * event (a recorded change, or a snapshot of the latest state), so a transport may
-   * serialise it once for all; it is undefined for an event made for this member alone (a
-   * catch-up after a missed change). Returns a promise only when it has to wait.
-   */
-  deliver(event: ProgressEvent, shareKey: string | undefined): void | Promise<void>;
+  deliver(event: ProgressEvent): void;
   /** The animation is finished (after its terminal event), or the feed failed. */
   complete(error?: unknown): void;
 }
@@ -119,7 +119,7 @@ class Channel {
     const { animation, logs } = this.latest;
     state.version = animation.version;
     state.logCount = animation.logCount;
-    await member.deliver(toEvent(animation, logs), `snapshot:${animation.version}`);
+    member.deliver(toEvent(animation, logs, `${this.animationId}:snapshot:${animation.version}`));
     if (isTerminal(animation.status)) this.finish(member);
   }
 
@@ -130,8 +130,7 @@ class Channel {
     } else if (!this.latest || animation.version > this.latest.animation.version) {
       this.latest = undefined;
     }
-    const event = toEvent(animation, newLogs);
-    const shareKey = `change:${animation.version}`;
+    const event = toEvent(animation, newLogs, `${this.animationId}:change:${animation.version}`);
     let served = 0;
     let delivered = 0;
     for (const [member, state] of [...this.members]) {
@@ -139,8 +138,7 @@ class Channel {
       if (state.version === animation.version - 1) {
         state.version = animation.version;
         state.logCount = animation.logCount;
-        const pending = member.deliver(event, shareKey);
-        if (pending) await pending;
+        member.deliver(event);
         delivered++;
         if (isTerminal(animation.status)) this.finish(member);
       } else {
@@ -157,7 +155,7 @@ class Channel {
     if (!caughtUp || !this.members.has(member)) return caughtUp ? undefined : this.finish(member);
     state.version = caughtUp.animation.version;
     state.logCount = caughtUp.animation.logCount;
-    await member.deliver(toEvent(caughtUp.animation, caughtUp.logs), undefined);
+    member.deliver(toEvent(caughtUp.animation, caughtUp.logs, undefined));
     if (isTerminal(caughtUp.animation.status)) this.finish(member);
   }
 
@@ -176,12 +174,13 @@ class Channel {
   }
 }
 
-function toEvent(animation: Animation, newLogs: AnimationLog[]): ProgressEvent {
+function toEvent(animation: Animation, newLogs: AnimationLog[], shareKey: string | undefined): ProgressEvent {
   return {
     status: animation.status,
     queuePosition: animation.queuePosition,
     progress: animation.progress,
     newLogs,
     animation,
+    shareKey,
   };
 }

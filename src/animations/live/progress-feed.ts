@@ -10,8 +10,8 @@ export function progressFeed(join: (member: FanoutMember) => () => void): AsyncI
   return new Repeater<ProgressEvent>(async (push, stop) => {
     const leave = join({
       deliver: (event) => void push(event),
-      // Transports send a stream's error text as is, so it must not carry internals.
-      complete: (error) => stop(error === undefined ? undefined : new Error('Unexpected error.')),
+      // A failed feed ends the stream with its error, which the GraphQL layer masks.
+      complete: (error) => stop(error),
     });
     await stop;
     leave();

@@ -1,0 +1,95 @@
+import { mapAsyncIterator } from '@whatwg-node/promise-helpers';
+import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * A subscription's source event that every subscriber at the same point receives alike
+ * carries a `shareKey`, unique to that event; executing one document on it gives the same
+ * result for every subscriber of a group.
+ */
+interface ShareableEvent {
+  shareKey: string;
+}
+
+/** Subscriptions with the same document, operation name, variables and scope. */
+interface Group {
+  readonly key: string;
+  readonly siblings: Map<string, Group>;
+  members: number;
+  /** The latest events' results, by share key, oldest first. */
+  readonly results: Map<string, Promise<ExecutionResult>>;
+}
+
+const KEPT_RESULTS = 8;
+
+/**
+ * Executes the events of identical subscriptions once: for a source event with a
+ * `shareKey`, the first subscriber of a group executes the document and every other one
+ * gets the same result object (so a transport can serialise it once, too); other events
+ * are executed per subscriber, as graphql-js does. `scopeOf` names what, besides the
+ * document and variables, a result depends on (the caller). It stands in for graphql's
+ * subscribe inside the enveloped pipeline, so every plugin's hooks still run for each
+ * subscription on every transport.
+ */
+export function useSharedSubscriptionExecution<Context extends object>(scopeOf: (context: Context) => string): Plugin<Context> {
+  // Yoga's parse cache hands the same DocumentNode to every request with the same query.
+  const groups = new WeakMap<DocumentNode, Map<string, Group>>();
+
+  const join = (args: ExecutionArgs): Group => {
+    let siblings = groups.get(args.document);
+    if (!siblings) groups.set(args.document, (siblings = new Map()));
+    const key = JSON.stringify([scopeOf(args.contextValue as Context), args.operationName ?? null, args.variableValues ?? null]);
+    let group = siblings.get(key);
+    if (!group) siblings.set(key, (group = { key, siblings, members: 0, results: new Map() }));
+    group.members++;
+    return group;
+  };
+
+  const subscribe = async (args: ExecutionArgs) => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream;
+    const group = join(args);
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      if (--group.members === 0) group.siblings.delete(group.key);
+    };
+    return mapAsyncIterator(
+      stream[Symbol.asyncIterator](),
+      (event) => (isShareable(event) ? sharedResult(group, event.shareKey, () => executeEvent(args, event)) : executeEvent(args, event)),
+      (error: unknown) => {
+        leave();
+        throw error;
+      },
+      leave,
+    );
+  };
+
+  return { onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribe) };
+}
+
+function sharedResult(group: Group, shareKey: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  let result = group.results.get(shareKey);
+  if (result) return result;
+  result = run();
+  group.results.set(shareKey, result);
+  // Keys are added in event order: the oldest go first.
+  for (const key of group.results.keys()) {
+    if (group.results.size <= KEPT_RESULTS) break;
+    group.results.delete(key);
+  }
+  return result;
+}
+
+async function executeEvent(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> {
+  return (await execute({ ...args, rootValue: event })) as ExecutionResult;
+}
+
+function isShareable(event: unknown): event is ShareableEvent {
+  return typeof event === 'object' && event !== null && typeof (event as Partial<ShareableEvent>).shareKey === 'string';
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}

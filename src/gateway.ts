@@ -1,25 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DestinationStream } from 'pino';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
 import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
 import { secretScrubber } from './adapters/fal/secret-scrubber.js';
+import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { openAnimationStore } from './adapters/store/open-store.js';
 import { StandardWebhookSender } from './adapters/webhooks/webhook-sender.js';
-import { AnimationService } from './animations/animation-service.js';
 import { AnimationRecorder } from './animations/animation-recorder.js';
+import { AnimationService } from './animations/animation-service.js';
+import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js';
 import { UpstreamWatchers } from './animations/upstream/upstream-watchers.js';
 import { WatchCoordinator } from './animations/upstream/watch-coordinator.js';
-import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
-import type { AnimationEvents } from './ports/animation-events.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { createLogger, type Logger } from './logger.js';
-import { GatewayMetrics } from './adapters/metrics/prometheus-metrics.js';
-import { startServer } from './server.js';
-import { startFalSimulator, type FalSimulator } from './simulator/index.js';
+import type { AnimationEvents } from './ports/animation-events.js';
+import { animationGlobalId } from './resolvers/global-id.js';
+import { createGatewayServer } from './server.js';
+import type { FalSimulator } from './simulator/index.js';
 
 export interface Gateway {
   url: string;
@@ -40,59 +40,60 @@ export interface GatewayOverrides {
   logDestination?: DestinationStream;
 }
 
-/** The composition root: picks the adapters the configuration asks for and starts serving. */
+/**
+ * The composition root: opens the adapters the configuration asks for, builds the
+ * application and the server on them, then starts everything.
+ */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const replica = randomUUID();
-  const logger = createLogger(config.logLevel, overrides.logDestination).child({ replica: replica.slice(0, 8) });
-  const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
+  const logger = createLogger(config.log.level, overrides.logDestination).child({ replica: replica.slice(0, 8) });
+  // The simulator is loaded only in sandbox mode.
+  const simulator = config.fal.sandbox ? await (await import('./simulator/index.js')).startFalSimulator(config.sandbox) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
-  // Redis's client is loaded only when it is used: it costs start-up time.
-  const events: AnimationEvents = config.redis
-    ? await (await import('./adapters/events/redis-animation-events.js')).RedisAnimationEvents.connect({
-        ...config.redis,
-        onError: (err) => logger.warn({ err }, 'redis trouble'),
-      })
-    : new InProcessAnimationEvents();
-  let watchedCount = () => 0;
-  let openSockets = () => 0;
-  const metrics = new GatewayMetrics({
-    animationsByStatus: () => store.countByStatus(),
-    watchers: () => watchedCount(),
-    websockets: () => openSockets(),
-  });
+  const events = await openEvents(config, logger);
+  const metrics = new PrometheusMetrics(() => store.countByStatus());
   const falKey = simulator ? 'sandbox' : config.fal.key;
+  const falWebhookUrl = config.server.publicUrl ? `${config.server.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
+
   const upstream = new FalUpstream({
     credentials: falKey,
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
-    callTimeoutMs: config.upstreamTimeoutMs,
+    callTimeoutMs: config.fal.callTimeoutMs,
     onCall: (kind, outcome) => metrics.upstreamCall(kind, outcome),
   });
-  const falWebhookUrl = config.publicUrl ? `${config.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
-  const recorder = new AnimationRecorder(store, events, logger);
-  let coordinator: WatchCoordinator | undefined;
+  const { ownerWebhooks, watching, limits } = config;
+  const notifier = ownerWebhooks.secret
+    ? new WebhookNotifier({
+        store,
+        sender: new StandardWebhookSender({ secret: ownerWebhooks.secret, allowPrivate: ownerWebhooks.allowPrivate }),
+        logger,
+        publicId: (animation) => animationGlobalId(animation.id),
+        timing: { maxAttempts: ownerWebhooks.maxAttempts, retryBaseMs: ownerWebhooks.retryBaseMs, maxRetryMs: ownerWebhooks.maxRetryMs },
+      })
+    : undefined;
+  const recorder = new AnimationRecorder({ store, events, logger, onFinished: notifier && ((animation) => notifier.notify(animation)) });
   const watchers = new UpstreamWatchers({
     upstream,
     store,
     events,
     recorder,
     logger,
+    telemetry: metrics,
     timing: {
       // With fal's webhooks on, a stream that ends early is only reconciled now and then.
-      pollIntervalMs: falWebhookUrl ? config.reconcileIntervalMs : config.pollIntervalMs,
-      maxBackoffMs: config.maxBackoffMs,
-      resultAttempts: 8,
+      pollIntervalMs: falWebhookUrl ? watching.reconcileIntervalMs : watching.pollIntervalMs,
+      maxBackoffMs: watching.maxBackoffMs,
+      resultAttempts: watching.resultAttempts,
     },
-    onStopped: (animationId) => coordinator?.released(animationId),
   });
-  watchedCount = () => watchers.count;
-  coordinator = new WatchCoordinator({
+  const coordinator = new WatchCoordinator({
     store,
     watchers,
-    leases: store.watchLeases(replica, config.leaseTtlMs),
+    leases: store.watchLeases(replica, watching.leaseTtlMs),
     logger,
     telemetry: metrics,
-    renewEveryMs: config.leaseRenewMs,
+    renewEveryMs: watching.leaseRenewMs,
   });
   const animations = new AnimationService({
     store,
@@ -103,62 +104,47 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     logger,
     telemetry: metrics,
     options: {
-      submitTimeoutMs: config.submitTimeoutMs,
-      maxPageSize: 100,
+      submitTimeoutMs: config.fal.submitTimeoutMs,
+      submitSweepMs: config.fal.submitSweepMs,
+      maxPageSize: limits.maxPageSize,
       falWebhookUrl,
-      maxActiveAnimations: config.limits.maxActiveAnimations,
-      maxAnimationsPerHour: config.limits.maxAnimationsPerHour,
-      maxImageBytes: config.limits.maxImageBytes,
-      maxVideoBytes: config.limits.maxVideoBytes,
-      allowPrivateWebhooks: config.allowPrivateWebhooks,
-      webhooksEnabled: config.webhookSecret !== undefined,
+      maxActiveAnimations: limits.maxActiveAnimations,
+      maxAnimationsPerHour: limits.maxAnimationsPerHour,
+      maxImageBytes: limits.maxImageBytes,
+      maxVideoBytes: limits.maxVideoBytes,
+      allowPrivateWebhooks: ownerWebhooks.allowPrivate,
+      webhooksEnabled: ownerWebhooks.secret !== undefined,
     },
   });
-  const notifier = config.webhookSecret
-    ? new WebhookNotifier({
-        store,
-        sender: new StandardWebhookSender({ secret: config.webhookSecret, allowPrivate: config.allowPrivateWebhooks }),
-        logger,
-        publicId: (animation) => encodeGlobalID('Animation', animation.id),
-        timing: { maxAttempts: config.webhookMaxAttempts, retryBaseMs: config.webhookRetryBaseMs, maxRetryMs: 300_000 },
-      })
-    : undefined;
-  if (notifier) recorder.onFinished((animation) => notifier.notify(animation));
-  await animations.resume();
-  coordinator.start();
-  await notifier?.resume();
-  const sweep = setInterval(() => {
-    animations.failUnconfirmedSubmissions().catch((err: unknown) => logger.error({ err }, 'submit sweep failed'));
-  }, Math.max(1_000, Math.floor(config.submitTimeoutMs / 2)));
-  sweep.unref();
-
-  const server = await startServer({
+  const server = createGatewayServer({
     config,
     animations,
     authenticator: new Authenticator(config.auth),
     logger,
     metrics,
-    falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.falJwksUrl, scrub: secretScrubber(falKey) }),
+    falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.fal.jwksUrl, scrub: secretScrubber(falKey) }),
     dependenciesReady: async () => (await store.ping()) && (await events.ping()),
   });
-  openSockets = () => server.sockets;
+
+  await animations.start();
+  coordinator.start();
+  await notifier?.resume();
+  const { url, port } = await server.listen();
   logger.info(
-    { url: `${server.url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind, redis: Boolean(config.redis) },
-    simulator
-      ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${server.url}/graphql`
-      : `Serving GraphQL at ${server.url}/graphql`,
+    { url: `${url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind, redis: Boolean(config.redis) },
+    simulator ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${url}/graphql` : `Serving GraphQL at ${url}/graphql`,
   );
 
   let stopping: Promise<void> | undefined;
   return {
-    url: server.url,
-    port: server.port,
+    url,
+    port,
     logger,
     simulator,
     stop() {
       stopping ??= (async () => {
-        clearInterval(sweep);
-        await server.stop(config.shutdownGraceMs);
+        animations.stop();
+        await server.stop(config.server.shutdownGraceMs);
         await coordinator.stop();
         await notifier?.stop();
         await events.close();
@@ -169,4 +155,11 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       return stopping;
     },
   };
+}
+
+/** The event bus: Redis when configured (its client is loaded only then: it costs start-up time), else in-process. */
+async function openEvents(config: Config, logger: Logger): Promise<AnimationEvents> {
+  if (!config.redis) return new InProcessAnimationEvents();
+  const { RedisAnimationEvents } = await import('./adapters/events/redis-animation-events.js');
+  return RedisAnimationEvents.connect({ ...config.redis, onError: (err) => logger.warn({ err }, 'redis trouble') });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,17 +8,17 @@ import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
 import { staticSite } from './http/static-site.js';
 import { attachGraphqlWs } from './http/websocket.js';
 import { createGatewayYoga } from './http/yoga.js';
-import type { Logger } from './logger.js';
-import type { GatewayMetrics } from './adapters/metrics/prometheus-metrics.js';
-import type { UpstreamWebhooks } from './ports/upstream.js';
 import { requestIdFrom } from './http/request-id.js';
+import type { Logger } from './logger.js';
+import type { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
+import type { UpstreamWebhooks } from './ports/upstream.js';
 
 export interface ServerDeps {
   config: Config;
   animations: AnimationService;
   authenticator: Authenticator;
   logger: Logger;
-  metrics: GatewayMetrics;
+  metrics: PrometheusMetrics;
   /** Verifies and reads fal's webhooks, served at /webhooks/fal. */
   falWebhooks: UpstreamWebhooks;
   /** The built studio page served at `/`. @default web/dist */
@@ -28,11 +27,9 @@ export interface ServerDeps {
   dependenciesReady: () => Promise<boolean>;
 }
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  /** Open GraphQL WebSockets. */
-  readonly sockets: number;
+export interface GatewayServer {
+  /** Starts listening where the configuration says; resolves with the URL it serves. */
+  listen(): Promise<{ url: string; port: number }>;
   /**
    * Graceful stop: readiness turns false at once, no new connection is accepted, requests
    * in flight (mutations above all) get up to `graceMs` to finish, then WebSockets are
@@ -42,21 +39,22 @@ export interface RunningServer {
 }
 
 /** One HTTP server: GraphQL over HTTP/SSE and GraphiQL, graphql-ws, webhooks, the studio page, health, readiness, metrics. */
-export async function startServer(deps: ServerDeps): Promise<RunningServer> {
+export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const { config, logger } = deps;
+  const { server: settings, limits } = config;
   const yoga = createGatewayYoga({
     animations: deps.animations,
     authenticator: deps.authenticator,
     logger,
-    graphiql: config.graphiql,
-    introspection: config.introspection,
-    production: config.production,
-    allowedOrigins: config.allowedOrigins,
-    maxFileBytes: Math.max(config.limits.maxImageBytes, config.limits.maxVideoBytes),
+    graphiql: settings.graphiql,
+    introspection: settings.introspection,
+    production: settings.production,
+    allowedOrigins: settings.allowedOrigins,
+    maxFileBytes: Math.max(limits.maxImageBytes, limits.maxVideoBytes),
   });
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
-  const bodyLimit = requestBodyLimit(config);
+  const bodyLimit = requestBodyLimit(limits);
   let stopping = false;
   /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
   let inFlight = 0;
@@ -76,7 +74,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       );
       return;
     }
-    const reqId = requestIdFrom(req.headers['x-request-id'], randomUUID);
+    const reqId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', reqId);
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       inFlight++;
@@ -98,26 +96,24 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const graphqlWs = attachGraphqlWs(server, yoga, {
     authenticator: deps.authenticator,
     logger,
-    allowedOrigins: config.allowedOrigins,
-    maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
-    maxSocketsPerOwner: config.limits.maxSocketsPerOwner,
-    initTimeoutMs: config.limits.wsInitTimeoutMs,
-    maxPayloadBytes: config.limits.wsMaxPayloadBytes,
+    telemetry: deps.metrics,
+    allowedOrigins: settings.allowedOrigins,
+    maxSubscriptionsPerSocket: limits.maxSubscriptionsPerSocket,
+    maxSocketsPerOwner: limits.maxSocketsPerOwner,
+    initTimeoutMs: limits.wsInitTimeoutMs,
+    maxPayloadBytes: limits.wsMaxPayloadBytes,
   });
   const ready = async () => !stopping && (await deps.dependenciesReady().catch(() => false));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-
   return {
-    url: `http://${host}:${port}`,
-    port,
-    get sockets() {
-      return graphqlWs.sockets;
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(settings.port, settings.host, () => resolve());
+      });
+      const { port } = server.address() as AddressInfo;
+      const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+      return { url: `http://${host}:${port}`, port };
     },
     async stop(graceMs = 0) {
       stopping = true;
@@ -142,8 +138,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
  * (yoga's own limiter costs about 80 µs per request). Bodies of unknown length are
  * refused too: every GraphQL client sends a Content-Length. Returns true when it answered.
  */
-function requestBodyLimit(config: Config) {
-  const { maxRequestBytes, maxImageBytes, maxVideoBytes } = config.limits;
+function requestBodyLimit(limits: Config['limits']) {
+  const { maxRequestBytes, maxImageBytes, maxVideoBytes } = limits;
   const maxUploadBytes = maxImageBytes + maxVideoBytes + maxRequestBytes;
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return false;

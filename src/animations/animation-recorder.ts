@@ -6,32 +6,28 @@ import type { Log } from '../ports/log.js';
 
 /** The one way a change reaches the store and subscribers: recorded first, then published. */
 export class AnimationRecorder {
-  private readonly finishedListeners = new Set<(animation: Animation) => void>();
-
   constructor(
-    private readonly store: AnimationStore,
-    private readonly events: AnimationEvents,
-    private readonly logger: Log,
-    private readonly now: () => Date = () => new Date(),
+    private readonly deps: {
+      store: AnimationStore;
+      events: AnimationEvents;
+      logger: Log;
+      /** Hears of each terminal status this process records (the owner's webhook is sent from here, once). */
+      onFinished?: (animation: Animation) => void;
+      now?: () => Date;
+    },
   ) {}
 
   /** Records `change` if it alters the animation; returns what was recorded, or null. */
   async record(animationId: string, change: Change): Promise<AnimationChange | null> {
-    const recorded = await this.store.update(animationId, (current) =>
-      applyChange(current, change, this.now().toISOString()),
-    );
+    const { store, events, logger, onFinished, now = () => new Date() } = this.deps;
+    const recorded = await store.update(animationId, (current) => applyChange(current, change, now().toISOString()));
     if (!recorded) return null;
     const { animation, newLogs } = recorded;
     const fields = { animationId: animationId, version: animation.version, status: animation.status, newLogs: newLogs.length };
-    if (isTerminal(animation.status)) this.logger.info({ ...fields, error: animation.error?.code }, 'animation finished');
-    else this.logger.debug(fields, `recorded ${change.type}`);
-    this.events.publish(recorded);
-    if (isTerminal(animation.status)) for (const listener of this.finishedListeners) listener(animation);
+    if (isTerminal(animation.status)) logger.info({ ...fields, error: animation.error?.code }, 'animation finished');
+    else logger.debug(fields, `recorded ${change.type}`);
+    events.publish(recorded);
+    if (isTerminal(animation.status)) onFinished?.(animation);
     return recorded;
-  }
-
-  /** Calls `listener` each time this process records an animation's terminal status. */
-  onFinished(listener: (animation: Animation) => void): void {
-    this.finishedListeners.add(listener);
   }
 }

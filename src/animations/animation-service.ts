@@ -14,19 +14,21 @@ import { inputHash, validateCreateInput, validateWebhookUrl } from './input/vali
 import type { Log } from '../ports/log.js';
 
 export interface AnimationServiceOptions {
-  /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. @default 120000 */
+  /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. */
   submitTimeoutMs: number;
-  /** Largest page `list` returns. @default 100 */
+  /** How often SUBMITTING animations older than the submit timeout are looked for. */
+  submitSweepMs: number;
+  /** Largest page `list` returns. */
   maxPageSize: number;
   /** Where fal should POST when a request finishes, if anywhere. */
   falWebhookUrl?: string;
-  /** Animations one owner may have unfinished at once. @default 5 */
+  /** Animations one owner may have unfinished at once. */
   maxActiveAnimations: number;
-  /** Animations one owner may create per rolling hour. @default 100 */
+  /** Animations one owner may create per rolling hour. */
   maxAnimationsPerHour: number;
-  /** Largest reference image, uploaded or as a data: URI. @default 20000000 */
+  /** Largest reference image, uploaded or as a data: URI. */
   maxImageBytes: number;
-  /** Largest driving video, uploaded or as a data: URI. @default 200000000 */
+  /** Largest driving video, uploaded or as a data: URI. */
   maxVideoBytes: number;
   /** Lets webhooks go to loopback, private and link-local addresses, and over plain http. */
   allowPrivateWebhooks: boolean;
@@ -50,6 +52,7 @@ function secondsUntil(epochMs: number, now: Date): number {
  */
 export class AnimationService {
   private readonly fanout: ProgressFanout;
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -230,14 +233,22 @@ export class AnimationService {
 
   /**
    * Picks up after a restart: watches every in-flight animation again and resolves
-   * SUBMITTING rows fal never confirmed.
+   * SUBMITTING rows fal never confirmed, then keeps resolving them while it runs.
    */
-  async resume(): Promise<void> {
+  async start(): Promise<void> {
     for (const animation of await this.deps.store.listUnfinished()) {
       if (animation.status === 'SUBMITTING') continue;
       this.deps.watchers.watch(animation);
     }
     await this.failUnconfirmedSubmissions();
+    this.sweep = setInterval(() => {
+      this.failUnconfirmedSubmissions().catch((err: unknown) => this.deps.logger.error({ err }, 'submit sweep failed'));
+    }, this.deps.options.submitSweepMs);
+    this.sweep.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { ExecutionResult, FormattedExecutionResult } from 'graphql';
-import type { WebSocket } from 'ws';
 
 /** Stands in for a `next` message's payload whose JSON is already made. */
 class SerialisedPayload {
@@ -13,7 +12,7 @@ const PLACEHOLDER_SUFFIX = `${JSON.stringify(PLACEHOLDER)}}`;
  * Serialises each result once, however many sockets it is sent to: graphql-ws would make
  * each socket's `next` message with JSON.stringify, payload included; here the payload is
  * a placeholder while graphql-ws serialises the message, and the result's JSON, made once
- * per result object, is put in its place as the frame is written. Shared subscription
+ * per result object, is put in its place as the frame is written (see graphql-socket.ts). Shared subscription
  * execution hands the same result object to every subscriber of a group, so they all get
  * the same bytes.
  */
@@ -36,18 +35,13 @@ export class SharedPayloads {
     return PLACEHOLDER;
   };
 
-  /** Makes `socket` write each `next` frame with its payload's JSON in place of the placeholder. */
-  attach(socket: WebSocket): void {
-    const send = socket.send.bind(socket) as (data: string, ...rest: unknown[]) => void;
-    socket.send = ((data: string, ...rest: unknown[]) => send(this.frame(data), ...rest)) as WebSocket['send'];
-  }
-
   /**
+   * A frame as written: a `next` message's placeholder replaced by its payload's JSON.
    * graphql-ws sends each message right after serialising it, in the same turn, so the
    * pending payload belongs to the message being sent when that message ends with the
    * placeholder (the payload is a `next` message's last property).
    */
-  private frame(data: string): string {
+  frame(data: string): string {
     const json = this.pending;
     this.pending = undefined;
     if (json === undefined || !data.endsWith(PLACEHOLDER_SUFFIX)) return data;

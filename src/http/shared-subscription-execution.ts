@@ -1,4 +1,3 @@
-import { mapAsyncIterator } from '@whatwg-node/promise-helpers';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -47,43 +46,73 @@ export function useSharedSubscriptionExecution<Context extends object>(scopeOf: 
 
   const subscribe = async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
-    if (!isAsyncIterable(stream)) return stream;
-    const group = join(args);
-    let left = false;
-    const leave = () => {
-      if (left) return;
-      left = true;
-      if (--group.members === 0) group.siblings.delete(group.key);
-    };
-    return mapAsyncIterator(
-      stream[Symbol.asyncIterator](),
-      (event) => (isShareable(event) ? sharedResult(group, event.shareKey, () => executeEvent(args, event)) : executeEvent(args, event)),
-      (error: unknown) => {
-        leave();
-        throw error;
-      },
-      leave,
-    );
+    return isAsyncIterable(stream) ? new ResultStream(stream[Symbol.asyncIterator](), args, join(args)) : stream;
   };
 
   return { onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribe) };
 }
 
-function sharedResult(group: Group, shareKey: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
-  let result = group.results.get(shareKey);
-  if (result) return result;
-  result = run();
-  group.results.set(shareKey, result);
-  // Keys are added in event order: the oldest go first.
-  for (const key of group.results.keys()) {
-    if (group.results.size <= KEPT_RESULTS) break;
-    group.results.delete(key);
-  }
-  return result;
-}
+/**
+ * One subscriber's results: each source event executed, or taken from its group when
+ * shared. Thousands are open at once, so it is a small class rather than a chain of closures.
+ */
+class ResultStream implements AsyncIterableIterator<ExecutionResult> {
+  private left = false;
 
-async function executeEvent(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> {
-  return (await execute({ ...args, rootValue: event })) as ExecutionResult;
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly group: Group,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    let step: IteratorResult<unknown>;
+    try {
+      step = await this.source.next();
+    } catch (error) {
+      this.leave();
+      throw error;
+    }
+    if (step.done) {
+      this.leave();
+      return { done: true, value: undefined };
+    }
+    const event = step.value;
+    return { done: false, value: await (isShareable(event) ? this.shared(event.shareKey, event) : this.execute(event)) };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.leave();
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private shared(shareKey: string, event: unknown): Promise<ExecutionResult> {
+    const { results } = this.group;
+    let result = results.get(shareKey);
+    if (result) return result;
+    results.set(shareKey, (result = this.execute(event)));
+    // Keys are added in event order: the oldest go first.
+    for (const key of results.keys()) {
+      if (results.size <= KEPT_RESULTS) break;
+      results.delete(key);
+    }
+    return result;
+  }
+
+  private async execute(event: unknown): Promise<ExecutionResult> {
+    return (await execute({ ...this.args, rootValue: event })) as ExecutionResult;
+  }
+
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    if (--this.group.members === 0) this.group.siblings.delete(this.group.key);
+  }
 }
 
 function isShareable(event: unknown): event is ShareableEvent {

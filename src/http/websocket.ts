@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
@@ -7,6 +6,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
+import type { Telemetry } from '../ports/telemetry.js';
+import { graphqlSocketClass } from './graphql-socket.js';
+import { newRequestId } from './request-id.js';
 import { SharedPayloads } from './shared-payloads.js';
 import type { GatewayYoga } from './yoga.js';
 
@@ -29,6 +31,8 @@ type SocketState = {
 export interface WebSocketOptions {
   authenticator: Authenticator;
   logger: Logger;
+  /** Counts open sockets. */
+  telemetry: Pick<Telemetry, 'socketOpened' | 'socketClosed'>;
   /** Origins allowed to open a socket; any when undefined. */
   allowedOrigins: string[] | undefined;
   maxSubscriptionsPerSocket: number;
@@ -51,9 +55,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * with 4403.
  */
 export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebSocketOptions) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const socketsPerOwner = new Map<string, number>();
   const payloads = new SharedPayloads();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: graphqlSocketClass(payloads) });
+  const socketsPerOwner = new Map<string, number>();
+  const socketClosed = () => options.telemetry.socketClosed();
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) {
@@ -65,7 +70,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
     if (options.allowedOrigins && origin !== undefined && !options.allowedOrigins.includes(origin)) {
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, settledRequest(request)));
   });
 
   const graphqlWs = useServer<Record<string, unknown> | undefined, SocketState>(
@@ -114,11 +119,10 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
           ];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           principal: ctx.extra.principal,
-          reqId: randomUUID(),
+          reqId: newRequestId(),
         });
         let document;
         try {
@@ -154,16 +158,13 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
   // it with 4500; ws has already closed such a socket with the right code (1009, 1006), so
   // the gateway only logs it.
   wss.on('connection', (ws) => {
-    payloads.attach(ws);
+    options.telemetry.socketOpened();
+    ws.on('close', socketClosed);
     ws.removeAllListeners('error');
     ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
   });
 
   return {
-    /** Open sockets, acknowledged or not. */
-    get sockets(): number {
-      return wss.clients.size;
-    },
     /** Closes every socket with 1001 and stops accepting new ones. */
     async close(): Promise<void> {
       await graphqlWs.dispose();
@@ -182,6 +183,16 @@ function withCode(error: unknown, code: string): GraphQLError {
     positions: located.positions,
     extensions: { ...located.extensions, code: located.extensions?.code ?? code },
   });
+}
+
+/**
+ * What graphql-ws keeps as `extra.request` for the socket's life. Nothing reads the
+ * upgrade request once the socket is open (the origin is checked before, the caller
+ * proves itself in connection_init), so it keeps only the method and URL and lets the
+ * request and its headers go: about 1.2 KB a socket.
+ */
+function settledRequest(request: IncomingMessage): IncomingMessage {
+  return { method: request.method, url: request.url, headers: {} } as IncomingMessage;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {

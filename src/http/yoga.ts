@@ -1,6 +1,5 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { randomUUID } from 'node:crypto';
 import { createFetch } from '@whatwg-node/fetch';
 import type { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
@@ -14,6 +13,7 @@ import { GRAPHIQL_DEFAULT_DOCUMENT } from './graphiql-document.js';
 import { maskError } from './mask-error.js';
 import { useNoIntrospection } from './no-introspection.js';
 import { useOperationLogging } from './operation-logging.js';
+import { newRequestId } from './request-id.js';
 import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
 
 /** What the server adds to yoga's initial context: the request id, and on WebSocket the socket's caller. */
@@ -92,7 +92,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     },
     context: async ({ request, principal, reqId }: YogaInitialContext & WebSocketInitialContext): Promise<GatewayContext> => ({
       owner: (principal ?? (await options.authenticator.authenticate(request.headers.get('authorization')))).owner,
-      reqId: reqId ?? randomUUID(),
+      reqId: reqId ?? newRequestId(),
       animations: options.animations,
     }),
   });

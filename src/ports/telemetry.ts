@@ -1,4 +1,4 @@
-/** What the application reports for monitoring; the metrics adapter decides how to expose it. */
+/** What the gateway reports for monitoring; the metrics adapter decides how to expose it. */
 export interface Telemetry {
   submitted(outcome: 'accepted' | 'refused' | 'unconfirmed'): void;
   feedOpened(): void;
@@ -6,6 +6,12 @@ export interface Telemetry {
   /** Time from a change being recorded to a subscriber's feed sending it. */
   delivered(latencyMs: number): void;
   leaseTakenOver(): void;
+  /** This process started or stopped following an animation upstream. */
+  watchStarted(): void;
+  watchStopped(): void;
+  /** A GraphQL WebSocket opened or closed. */
+  socketOpened(): void;
+  socketClosed(): void;
 }
 
 export const NO_TELEMETRY: Telemetry = {
@@ -14,4 +20,8 @@ export const NO_TELEMETRY: Telemetry = {
   feedClosed: () => undefined,
   delivered: () => undefined,
   leaseTakenOver: () => undefined,
+  watchStarted: () => undefined,
+  watchStopped: () => undefined,
+  socketOpened: () => undefined,
+  socketClosed: () => undefined,
 };

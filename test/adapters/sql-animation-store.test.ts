@@ -10,7 +10,7 @@ import { newAnimationRecord } from '../support/records.js';
 
 const BACKENDS: [string, () => Promise<StoreLocation>][] = [
   ['embedded SQLite', async () => ({ kind: 'embedded', dataDir: temporaryDirectory() })],
-  ['PostgreSQL', async () => ({ kind: 'postgres', url: await freshPostgresDatabase() })],
+  ['PostgreSQL', async () => ({ kind: 'postgres', url: await freshPostgresDatabase(), poolSize: 10 })],
 ];
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');

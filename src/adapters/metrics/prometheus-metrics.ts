@@ -2,14 +2,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Telemetry } from '../../ports/telemetry.js';
 import { ANIMATION_STATUSES, type AnimationStatus } from '../../domain/animation.js';
 
-export interface MetricsSources {
-  animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>;
-  watchers: () => number;
-  websockets: () => number;
-}
-
 /** Prometheus metrics of one gateway (its own registry, so several can live in one process). */
-export class GatewayMetrics implements Telemetry {
+export class PrometheusMetrics implements Telemetry {
   readonly registry = new Registry();
   private readonly submits = new Counter({ name: 'gateway_submits_total', help: 'createAnimation submits to fal, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   private readonly upstreamCalls = new Counter({
@@ -25,9 +19,11 @@ export class GatewayMetrics implements Telemetry {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly watchers = new Gauge({ name: 'gateway_watchers', help: 'animations this process follows upstream', registers: [this.registry] });
+  private readonly websockets = new Gauge({ name: 'gateway_websockets', help: 'open GraphQL WebSockets', registers: [this.registry] });
   private readonly takeovers = new Counter({ name: 'gateway_lease_takeovers_total', help: 'animations taken over from a replica that stopped renewing its lease', registers: [this.registry] });
 
-  constructor(sources: MetricsSources) {
+  constructor(animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'gateway_animations',
@@ -35,12 +31,10 @@ export class GatewayMetrics implements Telemetry {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const counts = await sources.animationsByStatus();
+        const counts = await animationsByStatus();
         for (const status of ANIMATION_STATUSES) this.set({ status }, counts[status] ?? 0);
       },
     });
-    new Gauge({ name: 'gateway_watchers', help: 'animations this process follows upstream', registers: [this.registry], collect() { this.set(sources.watchers()); } });
-    new Gauge({ name: 'gateway_websockets', help: 'open GraphQL WebSockets', registers: [this.registry], collect() { this.set(sources.websockets()); } });
   }
 
   submitted(outcome: 'accepted' | 'refused' | 'unconfirmed'): void {
@@ -61,6 +55,22 @@ export class GatewayMetrics implements Telemetry {
 
   leaseTakenOver(): void {
     this.takeovers.inc();
+  }
+
+  watchStarted(): void {
+    this.watchers.inc();
+  }
+
+  watchStopped(): void {
+    this.watchers.dec();
+  }
+
+  socketOpened(): void {
+    this.websockets.inc();
+  }
+
+  socketClosed(): void {
+    this.websockets.dec();
   }
 
   upstreamCall(kind: string, outcome: string): void {

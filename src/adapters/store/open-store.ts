@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { SqlAnimationStore } from './sql-animation-store.js';
 
-export type StoreLocation = { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string };
+export type StoreLocation = { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
 
 /**
  * Opens the store and applies its migrations. `onConnectionError` hears about PostgreSQL
@@ -18,7 +18,7 @@ export async function openAnimationStore(
 ): Promise<SqlAnimationStore> {
   const store =
     location.kind === 'postgres'
-      ? new SqlAnimationStore(new Kysely<Database>({ dialect: postgresDialect(location.url, onConnectionError) }), true)
+      ? new SqlAnimationStore(new Kysely<Database>({ dialect: postgresDialect(location, onConnectionError) }), true)
       : new SqlAnimationStore(new Kysely<Database>({ dialect: sqliteDialect(location.dataDir) }), false);
   try {
     await store.migrate();
@@ -29,8 +29,8 @@ export async function openAnimationStore(
   return store;
 }
 
-function postgresDialect(url: string, onConnectionError: (error: Error) => void): PostgresDialect {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+function postgresDialect(location: { url: string; poolSize: number }, onConnectionError: (error: Error) => void): PostgresDialect {
+  const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize });
   pool.on('error', onConnectionError);
   return new PostgresDialect({ pool });
 }

@@ -5,11 +5,11 @@ import type { Animation } from '../../domain/animation.js';
 import type { Log } from '../../ports/log.js';
 
 export interface WebhookTiming {
-  /** Attempts per animation, the first included. @default 8 */
+  /** Attempts per animation, the first included. */
   maxAttempts: number;
-  /** Delay before the first retry; it doubles after each failure. @default 1000 */
+  /** Delay before the first retry; it doubles after each failure. */
   retryBaseMs: number;
-  /** Longest delay between attempts. @default 300000 */
+  /** Longest delay between attempts. */
   maxRetryMs: number;
 }
 

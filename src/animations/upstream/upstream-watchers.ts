@@ -9,13 +9,14 @@ import type { LogLine } from '../../domain/animation.js';
 import { unseenLogs } from '../../domain/progress.js';
 import { changeFor } from '../../domain/state-machine.js';
 import type { Log } from '../../ports/log.js';
+import type { Telemetry } from '../../ports/telemetry.js';
 
 export interface WatcherTiming {
-  /** Delay between status polls while fal answers. @default 1000 */
+  /** Delay between status polls while fal answers. */
   pollIntervalMs: number;
-  /** Longest delay between attempts while fal fails. @default 30000 */
+  /** Longest delay between attempts while fal fails. */
   maxBackoffMs: number;
-  /** Result reads that may fail transiently before the animation is marked FAILED. @default 8 */
+  /** Result reads that may fail transiently before the animation is marked FAILED. */
   resultAttempts: number;
 }
 
@@ -36,18 +37,17 @@ export class UpstreamWatchers {
       recorder: AnimationRecorder;
       timing: WatcherTiming;
       logger: Log;
-      /** Called when a watcher has let go (the animation finished, or it was stopped). */
-      onStopped?: (animationId: string) => void;
+      telemetry: Telemetry;
     },
   ) {}
 
-  get count(): number {
-    return this.running.size;
-  }
-
-  /** Starts watching unless already watched; the animation must have a request id. */
-  watch(animation: Animation): void {
-    if (this.running.has(animation.id) || !animation.requestId || isTerminal(animation.status)) return;
+  /**
+   * Starts watching unless already watched; the animation must have a request id.
+   * Returns a promise that resolves when this watcher has let go (the animation finished,
+   * or it was stopped), or undefined when no watcher was started.
+   */
+  watch(animation: Animation): Promise<void> | undefined {
+    if (this.running.has(animation.id) || !animation.requestId || isTerminal(animation.status)) return undefined;
     const controller = new AbortController();
     const stopOnTerminal = this.deps.events.subscribe(animation.id, (change) => {
       if (isTerminal(change.animation.status)) controller.abort();
@@ -57,9 +57,11 @@ export class UpstreamWatchers {
       .finally(() => {
         stopOnTerminal();
         this.running.delete(animation.id);
-        this.deps.onStopped?.(animation.id);
+        this.deps.telemetry.watchStopped();
       });
     this.running.set(animation.id, { controller, done });
+    this.deps.telemetry.watchStarted();
+    return done;
   }
 
   isWatching(animationId: string): boolean {

@@ -39,14 +39,14 @@ export class WatchCoordinator {
           this.deps.telemetry.leaseTakenOver();
           this.deps.logger.info({ animationId: animation.id }, 'took over an animation from a replica that stopped renewing');
         }
-        this.deps.watchers.watch(animation);
+        void this.deps.watchers.watch(animation)?.then(() => this.released(animation.id));
       },
       (err: unknown) => this.deps.logger.warn({ animationId: animation.id, err }, 'lease not taken'),
     );
   }
 
   /** Lets go of a lease once its watcher has stopped. */
-  released(animationId: string): void {
+  private released(animationId: string): void {
     if (this.stopped) return;
     this.deps.leases.release(animationId).catch((err: unknown) => this.deps.logger.warn({ animationId, err }, 'lease not released'));
   }

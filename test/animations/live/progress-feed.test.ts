@@ -16,7 +16,7 @@ describe('the live feed of an animation', () => {
   it('sends each line once even when a change lands between reading the animation and its lines', async () => {
     const store = await openAnimationStore({ kind: 'embedded', dataDir: temporaryDirectory() });
     const events = new InProcessAnimationEvents();
-    const recorder = new AnimationRecorder(store, events, silent);
+    const recorder = new AnimationRecorder({ store, events, logger: silent });
     const id = randomUUID();
     await store.insert(newAnimationRecord({ id, requestId: 'r', status: 'IN_PROGRESS' }));
     await recorder.record(id, { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('a'), line('b')] });

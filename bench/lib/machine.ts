@@ -31,7 +31,6 @@ const PACKAGES = [
   'better-sqlite3',
   'kysely',
   'pino',
-  '@repeaterjs/repeater',
   'autocannon',
   'tsx',
   'typescript',

@@ -15,8 +15,8 @@ interface Group {
   readonly key: string;
   readonly siblings: Map<string, Group>;
   members: number;
-  /** The latest events' results, by share key, oldest first. */
-  readonly results: Map<string, Promise<ExecutionResult>>;
+  /** The latest events' results, by share key, oldest first, as the step every member yields. */
+  readonly steps: Map<string, Promise<IteratorResult<ExecutionResult>>>;
 }
 
 const KEPT_RESULTS = 8;
@@ -39,7 +39,7 @@ export function useSharedSubscriptionExecution<Context extends object>(scopeOf: 
     if (!siblings) groups.set(args.document, (siblings = new Map()));
     const key = JSON.stringify([scopeOf(args.contextValue as Context), args.operationName ?? null, args.variableValues ?? null]);
     let group = siblings.get(key);
-    if (!group) siblings.set(key, (group = { key, siblings, members: 0, results: new Map() }));
+    if (!group) siblings.set(key, (group = { key, siblings, members: 0, steps: new Map() }));
     group.members++;
     return group;
   };
@@ -54,7 +54,8 @@ export function useSharedSubscriptionExecution<Context extends object>(scopeOf: 
 
 /**
  * One subscriber's results: each source event executed, or taken from its group when
- * shared. Thousands are open at once, so it is a small class rather than a chain of closures.
+ * shared. Thousands are open at once and each event passes through all of them, so it is
+ * a small class that chains promises rather than closures and async functions.
  */
 class ResultStream implements AsyncIterableIterator<ExecutionResult> {
   private left = false;
@@ -65,47 +66,47 @@ class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly group: Group,
   ) {}
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    let step: IteratorResult<unknown>;
-    try {
-      step = await this.source.next();
-    } catch (error) {
-      this.leave();
-      throw error;
-    }
-    if (step.done) {
-      this.leave();
-      return { done: true, value: undefined };
-    }
-    const event = step.value;
-    return { done: false, value: await (isShareable(event) ? this.shared(event.shareKey, event) : this.execute(event)) };
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (step) => this.resultOf(step),
+      (error: unknown) => {
+        this.leave();
+        throw error;
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.leave();
     await this.source.return?.();
-    return { done: true, value: undefined };
+    return DONE;
   }
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
-  private shared(shareKey: string, event: unknown): Promise<ExecutionResult> {
-    const { results } = this.group;
-    let result = results.get(shareKey);
-    if (result) return result;
-    results.set(shareKey, (result = this.execute(event)));
-    // Keys are added in event order: the oldest go first.
-    for (const key of results.keys()) {
-      if (results.size <= KEPT_RESULTS) break;
-      results.delete(key);
+  private resultOf(step: IteratorResult<unknown>): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> {
+    if (step.done) {
+      this.leave();
+      return DONE;
     }
-    return result;
+    const event = step.value;
+    if (!isShareable(event)) return this.execute(event);
+    const { steps } = this.group;
+    let shared = steps.get(event.shareKey);
+    if (shared) return shared;
+    steps.set(event.shareKey, (shared = this.execute(event)));
+    // Keys are added in event order: the oldest go first.
+    for (const key of steps.keys()) {
+      if (steps.size <= KEPT_RESULTS) break;
+      steps.delete(key);
+    }
+    return shared;
   }
 
-  private async execute(event: unknown): Promise<ExecutionResult> {
-    return (await execute({ ...this.args, rootValue: event })) as ExecutionResult;
+  private async execute(event: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return { done: false, value: (await execute({ ...this.args, rootValue: event })) as ExecutionResult };
   }
 
   private leave(): void {
@@ -114,6 +115,8 @@ class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (--this.group.members === 0) this.group.siblings.delete(this.group.key);
   }
 }
+
+const DONE: IteratorResult<ExecutionResult> = { done: true, value: undefined };
 
 function isShareable(event: unknown): event is ShareableEvent {
   return typeof event === 'object' && event !== null && typeof (event as Partial<ShareableEvent>).shareKey === 'string';

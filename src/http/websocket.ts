@@ -108,7 +108,6 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
       execute: (args) => withRoot(args, (root) => root.execute(args)),
       subscribe: (args) => withRoot(args, (root) => root.subscribe(args)),
       onNext: (_ctx, _id, _payload, _args, result) => payloads.payloadOf(result),
-      jsonMessageReplacer: payloads.replacer,
       onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already registered this operation, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {

@@ -37,6 +37,9 @@ export interface YogaOptions {
   maxFileBytes: number;
 }
 
+/** What callers see instead of an internal error, on every transport. */
+const MASKED_ERROR_MESSAGE = 'Unexpected error.';
+
 /** The same limits on every transport: HTTP, SSE and WebSocket (through getEnveloped). */
 export const QUERY_LIMITS = { depth: 6, aliases: 15, tokens: 1000, directives: 10, cost: 20_000 } as const;
 
@@ -69,7 +72,7 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.maxFileBytes, files: 2, fields: 8, fieldSize: 1024 * 1024, parts: 10 },
     }),
-    maskedErrors: { maskError },
+    maskedErrors: { maskError, errorMessage: MASKED_ERROR_MESSAGE },
     cors: options.allowedOrigins ? { origin: options.allowedOrigins, methods: ['GET', 'POST'] } : undefined,
     plugins: [
       ...armor.plugins,

@@ -4,7 +4,7 @@ import { InvalidCursorError, type AnimationStore, type Page } from '../ports/ani
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
 import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type UpstreamOutcome, type WebhookDelivery } from '../domain/animation.js';
-import { ProgressFanout, type FanoutMember, type ProgressEvent } from './live/progress-fanout.js';
+import { ProgressFanout, type ProgressEvent } from './live/progress-fanout.js';
 import { progressFeed } from './live/progress-feed.js';
 import type { AnimationRecorder } from './animation-recorder.js';
 import { resolveMedia, type MediaSource } from './input/media.js';
@@ -71,6 +71,8 @@ export class AnimationService {
     this.fanout = new ProgressFanout(deps.store, deps.events, {
       onError: (err) => deps.logger.warn({ err }, 'progress feed failed'),
       onDelivered: (latencyMs) => this.telemetry().delivered(latencyMs),
+      onJoined: () => this.telemetry().feedOpened(),
+      onLeft: () => this.telemetry().feedClosed(),
     });
   }
 
@@ -174,29 +176,7 @@ export class AnimationService {
    */
   async follow(owner: string, id: string): Promise<AsyncIterableIterator<ProgressEvent>> {
     if (!(await this.get(owner, id))) throw notFound();
-    return progressFeed((member) => this.join(id, member));
-  }
-
-  /** Joins the animation's shared feed, counting the member while it is in. */
-  private join(id: string, member: FanoutMember): () => void {
-    const telemetry = this.telemetry();
-    telemetry.feedOpened();
-    let open = true;
-    const close = () => {
-      if (open) telemetry.feedClosed();
-      open = false;
-    };
-    const leave = this.fanout.join(id, {
-      deliver: (event) => member.deliver(event),
-      complete: (error) => {
-        close();
-        member.complete(error);
-      },
-    });
-    return () => {
-      close();
-      leave();
-    };
+    return progressFeed((member) => this.fanout.join(id, member));
   }
 
   async cancel(owner: string, id: string): Promise<Animation> {

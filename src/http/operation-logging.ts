@@ -1,4 +1,4 @@
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { GatewayError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
@@ -7,26 +7,29 @@ import type { GatewayContext } from '../resolvers/context.js';
 /**
  * Logs each operation (its name and kind, never its variables) at debug level, and every
  * unexpected error once, with the request id, before it is masked, on every transport.
+ * Its hooks are made once, not per operation: thousands of subscriptions hold them.
  */
 export function useOperationLogging(logger: Logger): Plugin<GatewayContext> {
-  const log = (args: { operationName?: string | null; contextValue: GatewayContext }, kind: string) => {
-    const { reqId, owner } = args.contextValue;
+  const logOperation = (args: ExecutionArgs, kind: string) => {
+    const { reqId, owner } = args.contextValue as GatewayContext;
     logger.debug({ reqId, operationName: args.operationName ?? null, owner, kind }, 'graphql operation');
-    const logUnexpected = ({ result }: { result: unknown }) => {
-      for (const error of (result as ExecutionResult).errors ?? []) {
-        if (isUnexpected(error)) logger.error({ reqId, err: error.originalError }, 'unexpected error');
-      }
-    };
-    return logUnexpected;
   };
+  const logUnexpected = ({ args, result }: { args: ExecutionArgs; result: unknown }) => {
+    if (isAsyncIterable(result)) return;
+    for (const error of (result as ExecutionResult).errors ?? []) {
+      if (isUnexpected(error)) logger.error({ reqId: (args.contextValue as GatewayContext).reqId, err: error.originalError }, 'unexpected error');
+    }
+  };
+  const afterExecute = { onExecuteDone: logUnexpected };
+  const afterSubscribe = { onSubscribeResult: logUnexpected };
   return {
     onExecute: ({ args }) => {
-      const logUnexpected = log(args as never, 'execute');
-      return { onExecuteDone: (payload) => (isAsyncIterable(payload.result) ? undefined : logUnexpected(payload)) };
+      logOperation(args, 'execute');
+      return afterExecute;
     },
     onSubscribe: ({ args }) => {
-      const logUnexpected = log(args as never, 'subscribe');
-      return { onSubscribeResult: (payload) => (isAsyncIterable(payload.result) ? undefined : logUnexpected(payload)) };
+      logOperation(args, 'subscribe');
+      return afterSubscribe;
     },
   };
 }

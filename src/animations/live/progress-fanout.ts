@@ -28,6 +28,9 @@ export interface FanoutHooks {
   onError: (error: unknown) => void;
   /** A change reached `members` members `latencyMs` after it was recorded. */
   onDelivered?: (latencyMs: number, members: number) => void;
+  /** A member joined a feed, or left it (finished, failed or stopped). */
+  onJoined?: () => void;
+  onLeft?: () => void;
 }
 
 /** Members are served in slices, so a fan-out to thousands leaves room for other work. */
@@ -92,12 +95,15 @@ class Channel {
   add(member: FanoutMember): () => void {
     // Joined before its snapshot is taken, so no change can fall between the two.
     this.members.set(member, { version: -1, logCount: 0 });
+    this.hooks.onJoined?.();
     this.enqueue(() => this.welcome(member));
     return () => this.remove(member);
   }
 
   private remove(member: FanoutMember): void {
-    if (!this.members.delete(member) || this.members.size > 0) return;
+    if (!this.members.delete(member)) return;
+    this.hooks.onLeft?.();
+    if (this.members.size > 0) return;
     this.unsubscribe();
     this.onEmpty();
   }

@@ -8,19 +8,17 @@ import type { FanoutMember, ProgressEvent } from './progress-fanout.js';
  */
 class ProgressFeed implements AsyncIterableIterator<ProgressEvent>, FanoutMember {
   private readonly queued: ProgressEvent[] = [];
-  private waiting: { resolve: (result: IteratorResult<ProgressEvent>) => void; reject: (error: unknown) => void } | undefined;
+  /** The pending `next()` call's settlers, while it waits for an event. */
+  private resolve: ((result: IteratorResult<ProgressEvent>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
   private ended = false;
   private failure: unknown;
-  leave: () => void = () => undefined;
+  leave: () => void = NOTHING;
 
   deliver(event: ProgressEvent): void {
     if (this.ended) return;
-    if (this.waiting) {
-      this.waiting.resolve({ done: false, value: event });
-      this.waiting = undefined;
-    } else {
-      this.queued.push(event);
-    }
+    if (this.resolve) this.settle({ done: false, value: event });
+    else this.queued.push(event);
   }
 
   complete(error?: unknown): void {
@@ -28,17 +26,18 @@ class ProgressFeed implements AsyncIterableIterator<ProgressEvent>, FanoutMember
     this.ended = true;
     this.failure = error;
     this.leave();
-    if (!this.waiting) return;
-    if (error === undefined) this.waiting.resolve({ done: true, value: undefined });
-    else this.waiting.reject(error);
-    this.waiting = undefined;
+    if (error === undefined) this.settle({ done: true, value: undefined });
+    else this.settle(undefined, error);
   }
 
   next(): Promise<IteratorResult<ProgressEvent>> {
     const event = this.queued.shift();
     if (event) return Promise.resolve({ done: false, value: event });
     if (this.ended) return this.failure === undefined ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(this.failure);
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 
   return(): Promise<IteratorResult<ProgressEvent>> {
@@ -50,7 +49,16 @@ class ProgressFeed implements AsyncIterableIterator<ProgressEvent>, FanoutMember
   [Symbol.asyncIterator](): this {
     return this;
   }
+
+  private settle(result: IteratorResult<ProgressEvent> | undefined, error?: unknown): void {
+    const { resolve, reject } = this;
+    this.resolve = this.reject = undefined;
+    if (result) resolve?.(result);
+    else reject?.(error);
+  }
 }
+
+const NOTHING = () => undefined;
 
 /** Opens a feed on `join`, which starts delivering to it and returns the way to stop. */
 export function progressFeed(join: (member: FanoutMember) => () => void): AsyncIterableIterator<ProgressEvent> {

@@ -16,7 +16,13 @@ interface Group {
   readonly siblings: Map<string, Group>;
   members: number;
   /** The latest events' results, by share key, oldest first, as the step every member yields. */
-  readonly steps: Map<string, Promise<IteratorResult<ExecutionResult>>>;
+  readonly steps: Map<string, SharedStep>;
+}
+
+/** A shared event's step: the execution under way, then its outcome, handed out without waiting. */
+interface SharedStep {
+  pending: Promise<IteratorResult<ExecutionResult>>;
+  settled?: IteratorResult<ExecutionResult>;
 }
 
 const KEPT_RESULTS = 8;
@@ -94,15 +100,17 @@ class ResultStream implements AsyncIterableIterator<ExecutionResult> {
     const event = step.value;
     if (!isShareable(event)) return this.execute(event);
     const { steps } = this.group;
-    let shared = steps.get(event.shareKey);
-    if (shared) return shared;
-    steps.set(event.shareKey, (shared = this.execute(event)));
+    const known = steps.get(event.shareKey);
+    if (known) return known.settled ?? known.pending;
+    const shared: SharedStep = { pending: this.execute(event) };
+    void shared.pending.then((step) => (shared.settled = step), NOTHING);
+    steps.set(event.shareKey, shared);
     // Keys are added in event order: the oldest go first.
     for (const key of steps.keys()) {
       if (steps.size <= KEPT_RESULTS) break;
       steps.delete(key);
     }
-    return shared;
+    return shared.pending;
   }
 
   private async execute(event: unknown): Promise<IteratorResult<ExecutionResult>> {
@@ -117,6 +125,7 @@ class ResultStream implements AsyncIterableIterator<ExecutionResult> {
 }
 
 const DONE: IteratorResult<ExecutionResult> = { done: true, value: undefined };
+const NOTHING = () => undefined;
 
 function isShareable(event: unknown): event is ShareableEvent {
   return typeof event === 'object' && event !== null && typeof (event as Partial<ShareableEvent>).shareKey === 'string';

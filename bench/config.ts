@@ -37,7 +37,7 @@ export interface FanoutSize {
 export interface BenchConfig {
   mode: BenchMode;
   pin: boolean;
-  /** `dist`: node dist/main.js (after npm run build); `source`: node --import tsx src/main.ts. */
+  /** `dist`: node dist/main.js (after npm run build); `source`: node --conditions=@uni-animate/source --import tsx src/main.ts. */
   gatewayEntry: 'dist' | 'source';
   rows: Set<RowId>;
   profile: boolean;

@@ -19,7 +19,7 @@ import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { startServer } from './server.js';
-import { startFalSimulator, type FalSimulator } from './simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 
 export interface Gateway {
   url: string;
@@ -44,7 +44,10 @@ export interface GatewayOverrides {
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const replica = randomUUID();
   const logger = createLogger(config.logLevel, overrides.logDestination).child({ replica: replica.slice(0, 8) });
-  const simulator = config.fal.sandbox ? await startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 }) : undefined;
+  // The simulator is loaded only in sandbox mode.
+  const simulator = config.fal.sandbox
+    ? await (await import('@uni-animate/fal-simulator')).startFalSimulator({ stepMs: 150, queueTickMs: 700, queueAhead: 3 })
+    : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
   // Redis's client is loaded only when it is used: it costs start-up time.
   const events: AnimationEvents = config.redis

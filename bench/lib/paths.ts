@@ -8,6 +8,9 @@ export function repoPath(relative: string): string {
   return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
+/** Where `npm run bench` writes BENCHMARKS.md and bench-results.json unless BENCH_OUT_DIR says otherwise. */
+export const RESULTS_DIR = repoPath('bench/results');
+
 /**
  * Node arguments that let a child run a TypeScript file of this repository. `--conditions=@uni-animate/source`
  * makes `@uni-animate/fal-simulator` resolve to its TypeScript sources, not its (maybe unbuilt) dist.

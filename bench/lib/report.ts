@@ -1,5 +1,5 @@
 /** Writes BENCHMARKS.md and bench-results.json from a run. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROW_IDS, type BenchMode, type RowId } from '../config.js';
 import type { ProfileSection } from '../rows/profile.js';
@@ -170,6 +170,7 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
 export function writeReport(report: BenchReport, outDir: string): { markdown: string; json: string } {
   const markdown = join(outDir, 'BENCHMARKS.md');
   const json = join(outDir, 'bench-results.json');
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(markdown, renderMarkdown(report));
   writeFileSync(json, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   return { markdown, json };

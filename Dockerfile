@@ -3,9 +3,14 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 builds from source when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# npm ci needs every workspace's package.json (and the simulator's committed bin) before the sources.
 COPY package.json package-lock.json ./
+COPY packages/fal-simulator/package.json packages/fal-simulator/
+COPY packages/fal-simulator/bin packages/fal-simulator/bin
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY . .
+# npm run build compiles the simulator package first, then the gateway.
 RUN npm run build:web && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -15,6 +20,10 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
+# Sandbox mode loads the simulator: node_modules/@uni-animate/fal-simulator links to it.
+COPY --from=build /app/packages/fal-simulator/package.json ./packages/fal-simulator/
+COPY --from=build /app/packages/fal-simulator/dist ./packages/fal-simulator/dist
+COPY --from=build /app/packages/fal-simulator/assets ./packages/fal-simulator/assets
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 4000

@@ -7,7 +7,7 @@
  *   BENCH_ROWS=H1,S2         only these rows (their baselines still run)
  *   BENCH_PROFILE=0|1|auto   CPU-profile the gateway for missed rows (default auto: full runs only)
  *   BENCH_NO_PIN=1           do not pin processes with taskset
- *   BENCH_OUT_DIR=dir        where BENCHMARKS.md and bench-results.json go (default: the repository)
+ *   BENCH_OUT_DIR=dir        where BENCHMARKS.md and bench-results.json go (default: bench/results)
  *   BENCH_GATEWAY_ENV='{…}'  extra environment for the gateway (JSON), e.g. new limit settings
  *   BENCH_KEEP_LOGS=1        keep the work directory (logs, data dirs, profiles)
  */
@@ -37,7 +37,7 @@ export interface FanoutSize {
 export interface BenchConfig {
   mode: BenchMode;
   pin: boolean;
-  /** `dist`: node dist/main.js (after npm run build); `source`: node --import tsx src/main.ts. */
+  /** `dist`: node dist/main.js (after npm run build); `source`: node --conditions=@uni-animate/source --import tsx src/main.ts. */
   gatewayEntry: 'dist' | 'source';
   rows: Set<RowId>;
   profile: boolean;

@@ -6,10 +6,10 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { benchConfig, type BenchConfig, type RowId } from './config.js';
 import { cpuCounters, machineInfo, noiseSince } from './lib/machine.js';
-import { REPO_ROOT } from './lib/paths.js';
+import { RESULTS_DIR } from './lib/paths.js';
 import { killAllChildren, killAllChildrenAndWait, liveChildPids } from './lib/processes.js';
 import { writeReport, type BenchReport } from './lib/report.js';
 import { failedRow, skippedRow, type RowContext, type RowResult } from './lib/row.js';
@@ -232,7 +232,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const config = benchConfig(process.env.BENCH_QUICK === '1' ? 'quick' : 'full');
-  const report = await runBench(config, { outDir: process.env.BENCH_OUT_DIR ?? REPO_ROOT });
+  // A relative BENCH_OUT_DIR is taken from where npm was started (npm runs this script in bench/).
+  const outDir = process.env.BENCH_OUT_DIR ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.BENCH_OUT_DIR) : RESULTS_DIR;
+  const report = await runBench(config, { outDir });
   for (const row of report.rows) console.log(`${row.id}: ${row.status}${row.error ? ` (${row.error.split('\n')[0]})` : ''}`);
   process.exit(0);
 }

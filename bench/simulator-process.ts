@@ -1,5 +1,5 @@
 /**
- * The fal simulator in a process of its own, for the bench: `node --import tsx bench/simulator-process.ts`.
+ * The fal simulator in a process of its own, for the bench: `node --conditions=@uni-animate/source --import tsx bench/simulator-process.ts`.
  * Options come from BENCH_SIM_OPTIONS (JSON SimulatorOptions). Prints one line on stdout:
  *   BENCH_SIMULATOR {"url":"<FAL_API_URL>","control":"<control base URL>","pid":…}
  * and serves a small control API on another loopback port (JSON in, JSON out):
@@ -19,7 +19,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFalSimulator, type JobPlan, type SimulatorOptions } from '../src/simulator/index.js';
+import { startFalSimulator, type JobPlan, type SimulatorOptions } from '@uni-animate/fal-simulator';
 
 interface PlanRule {
   match: string;

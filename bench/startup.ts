@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT, repoPath } from './lib/paths.js';
 import { freePort } from './lib/services.js';
 
 const RUNS = 5;
@@ -18,7 +19,8 @@ export async function measureStartup(): Promise<{ readyMs: number; idleRssMiB: n
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-startup-'));
     const port = await freePort();
     const started = performance.now();
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const child = spawn(process.execPath, [repoPath('dist/main.js')], {
+      cwd: REPO_ROOT,
       env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });

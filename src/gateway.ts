@@ -12,6 +12,7 @@ import { AnimationService } from './animations/animation-service.js';
 import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js';
 import { UpstreamWatchers } from './animations/upstream/upstream-watchers.js';
 import { WatchCoordinator } from './animations/upstream/watch-coordinator.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
@@ -19,7 +20,6 @@ import { createLogger, type Logger } from './logger.js';
 import type { AnimationEvents } from './ports/animation-events.js';
 import { animationGlobalId } from './resolvers/global-id.js';
 import { createGatewayServer } from './server.js';
-import type { FalSimulator } from './simulator/index.js';
 
 export interface Gateway {
   url: string;
@@ -48,7 +48,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const replica = randomUUID();
   const logger = createLogger(config.log.level, overrides.logDestination).child({ replica: replica.slice(0, 8) });
   // The simulator is loaded only in sandbox mode.
-  const simulator = config.fal.sandbox ? await (await import('./simulator/index.js')).startFalSimulator(config.sandbox) : undefined;
+  const simulator = config.fal.sandbox ? await (await import('@uni-animate/fal-simulator')).startFalSimulator(config.sandbox) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
   const events = await openEvents(config, logger);
   const metrics = new PrometheusMetrics(() => store.countByStatus());

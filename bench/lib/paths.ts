@@ -8,5 +8,11 @@ export function repoPath(relative: string): string {
   return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
-/** Node arguments that let a child run a TypeScript file of this repository. */
-export const TSX_ARGS = ['--import', 'tsx'];
+/** Where `npm run bench` writes BENCHMARKS.md and bench-results.json unless BENCH_OUT_DIR says otherwise. */
+export const RESULTS_DIR = repoPath('bench/results');
+
+/**
+ * Node arguments that let a child run a TypeScript file of this repository. `--conditions=@uni-animate/source`
+ * makes `@uni-animate/fal-simulator` resolve to its TypeScript sources, not its (maybe unbuilt) dist.
+ */
+export const TSX_ARGS = ['--conditions=@uni-animate/source', '--import', 'tsx'];

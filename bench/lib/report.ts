@@ -1,5 +1,5 @@
 /** Writes BENCHMARKS.md and bench-results.json from a run. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROW_IDS, type BenchMode, type RowId } from '../config.js';
 import type { ProfileSection } from '../rows/profile.js';
@@ -59,7 +59,7 @@ function machineSection(m: MachineInfo, entry: BenchReport['gatewayEntry'], nois
     `| pinning | ${m.pinned ? 'server on CPU0, load generators (autocannon, WS clients, simulator) on CPU1, with taskset' : 'none (taskset missing or disabled): figures are not comparable with pinned runs'} |`,
     `| load average at start / end | ${m.loadAverageAtStart} / ${noise.loadAverageAtEnd} (other users' processes share this machine) |`,
     `| CPU over the run | ${fmt(noise.busyPercent)}% busy (the bench included), ${fmt(noise.stealPercent, 1)}% stolen by the hypervisor |`,
-    `| gateway | commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes under src/' : ''}, ${entry === 'dist' ? 'compiled: `node dist/main.js`' : 'from source: `node --import tsx src/main.ts`'} |`,
+    `| gateway | commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes under src/' : ''}, ${entry === 'dist' ? 'compiled: `node dist/main.js`' : 'from source: `node --conditions=@uni-animate/source --import tsx src/main.ts`'} |`,
     '',
     `Versions (node_modules): ${Object.entries(m.packages)
       .map(([name, version]) => `${name} ${version}`)
@@ -170,6 +170,7 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
 export function writeReport(report: BenchReport, outDir: string): { markdown: string; json: string } {
   const markdown = join(outDir, 'BENCHMARKS.md');
   const json = join(outDir, 'bench-results.json');
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(markdown, renderMarkdown(report));
   writeFileSync(json, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   return { markdown, json };

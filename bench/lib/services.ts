@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { JobPlan, SimulatorOptions } from '../../src/simulator/index.js';
+import type { JobPlan, SimulatorOptions } from '@uni-animate/fal-simulator';
 import { BENCH_AUTHORIZATION } from '../config.js';
 import { REPO_ROOT, repoPath, TSX_ARGS } from './paths.js';
 import { fdCount, rssKiB } from './proc.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-c
 import { freePort, startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { progressOf } from '../support/progress.js';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 
 async function gatewayWithFalWebhooks(simulator: FalSimulator, env: Record<string, string> = {}) {
   const port = await freePort();

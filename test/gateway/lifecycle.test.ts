@@ -8,7 +8,7 @@ import {
 import { dataOf, graphqlHttp, subscribeSse, subscribeWs, wsClient, type Result } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 
 type Progress = AnimationProgressSubscription['animationProgress'];
 

@@ -7,7 +7,7 @@ import { input } from '../support/inputs.js';
 import { freshPostgresDatabase } from '../support/postgres.js';
 import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
 import { freshRedisPrefix, REDIS_URL } from '../support/redis.js';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 
 const LEASE_TTL_MS = 3_000;
 const TAKEOVER_BOUND_MS = 15_000;

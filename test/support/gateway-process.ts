@@ -16,11 +16,11 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts the gateway as a real separate process (`node --import tsx src/main.ts`) with
+ * Starts the gateway as a real separate process (`node --conditions=@uni-animate/source --import tsx src/main.ts`) with
  * `env`, and resolves once it logs the URL it serves; killed when the test ends.
  */
 export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, ['--conditions=@uni-animate/source', '--import', 'tsx', MAIN], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
-import { startFalSimulator, type FalSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { startFalSimulator, type FalSimulator, type SimulatorOptions } from '@uni-animate/fal-simulator';
 import { LogCapture } from './log-capture.js';
 
 /** The fal key every test gateway uses; tests search their output for it. */

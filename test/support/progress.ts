@@ -1,6 +1,6 @@
 import type { AnimationProgressSubscription } from '../gql/graphql.js';
 import { dataOf, type Result } from './graphql-clients.js';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '@uni-animate/fal-simulator';
 
 export type Progress = AnimationProgressSubscription['animationProgress'];
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createFalClient, type FalClient } from '@fal-ai/client';
 import { onTestFinished } from 'vitest';
-import { startFalSimulator, type FalSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { startFalSimulator, type FalSimulator, type SimulatorOptions } from '../src/index.js';
 
 export const ENDPOINT = 'fal-ai/uni-animate';
 
@@ -41,11 +41,11 @@ export function pauseOnPrompt(sim: FalSimulator): void {
 }
 
 export function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
 export function resultClipBytes(): Buffer {
-  return readFileSync(new URL('../../src/simulator/assets/result.mp4', import.meta.url));
+  return readFileSync(new URL('../assets/result.mp4', import.meta.url));
 }
 
 /** The real client, with fal's hosts rewritten to the simulator exactly as FAL_API_URL does. */

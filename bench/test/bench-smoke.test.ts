@@ -7,16 +7,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchConfig, ROW_IDS } from '../../bench/config.js';
-import type { HttpLoadResult } from '../../bench/lib/http-load.js';
-import { liveChildPids, pinningAvailable, ProcessGroup, resetPinningProbe } from '../../bench/lib/processes.js';
-import type { RowResult } from '../../bench/lib/row.js';
-import { runBench } from '../../bench/run.js';
-import type { LoadedFanout } from '../../bench/rows/gateway-fanout.js';
-import type { RoundFigures } from '../../bench/lib/fanout.js';
-import type { HoldFigures } from '../../bench/rows/s3.js';
-import type { U1Case } from '../../bench/rows/u1.js';
-import type { MemoryStep } from '../../bench/rows/w-fanout.js';
+import { benchConfig, ROW_IDS } from '../config.js';
+import type { HttpLoadResult } from '../lib/http-load.js';
+import { liveChildPids, pinningAvailable, ProcessGroup, resetPinningProbe } from '../lib/processes.js';
+import type { RowResult } from '../lib/row.js';
+import { runBench } from '../run.js';
+import type { LoadedFanout } from '../rows/gateway-fanout.js';
+import type { RoundFigures } from '../lib/fanout.js';
+import type { HoldFigures } from '../rows/s3.js';
+import type { U1Case } from '../rows/u1.js';
+import type { MemoryStep } from '../rows/w-fanout.js';
 
 function row(rows: RowResult[], id: (typeof ROW_IDS)[number]): RowResult {
   const found = rows.find((r) => r.id === id);

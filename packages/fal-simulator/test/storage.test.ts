@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '../src/index.js';
 import { clientFor, ENDPOINT, fixture, resultClipBytes, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
 async function download(url: string, headers: Record<string, string> = {}, method = 'GET') {

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } 
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '../src/index.js';
 import { clientFor, ENDPOINT, startSimulator, statusUrl, VALID_INPUT } from './helpers.js';
 
 const WAIT_MS = 10_000;

@@ -39,7 +39,7 @@ const DEFAULT_WAIT_MS = 10_000;
 /** Starts a fal queue + storage simulator on loopback; its `url` is the FAL_API_URL to use. */
 export async function startFalSimulator(options: SimulatorOptions = {}): Promise<FalSimulator> {
   const host = options.host ?? '127.0.0.1';
-  const resultClip = await readFile(new URL('./assets/result.mp4', import.meta.url));
+  const resultClip = await readFile(new URL('../assets/result.mp4', import.meta.url));
   const server = createServer();
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;

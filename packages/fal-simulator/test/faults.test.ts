@@ -1,6 +1,6 @@
 import { ApiError, type QueueStatus } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
-import type { FalSimulator } from '../../src/simulator/index.js';
+import type { FalSimulator } from '../src/index.js';
 import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
 async function rawSubmit(sim: FalSimulator): Promise<{ status: number; body: any; headers: Headers }> {

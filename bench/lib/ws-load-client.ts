@@ -171,7 +171,6 @@ async function open(command: OpenCommand): Promise<OpenResult> {
   const started = performance.now();
   const deadline = started + command.timeoutMs;
   let subscribed = 0;
-  let failed = 0;
   for (let opened = 0; opened < command.count && performance.now() < deadline; ) {
     const size = Math.min(command.batch, command.count - opened);
     const batch: Conn[] = [];
@@ -201,7 +200,6 @@ async function open(command: OpenCommand): Promise<OpenResult> {
           conn.state = 'failed';
           noteError('no snapshot within the batch timeout');
         }
-        failed++;
       }
     }
   }

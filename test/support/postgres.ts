@@ -13,6 +13,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     throw new Error(
       `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} (${String(error)}). ` +
         'Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_POSTGRES_URL.',
+      { cause: error },
     );
   }
   try {

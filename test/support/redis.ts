@@ -13,6 +13,7 @@ export async function freshRedisPrefix(): Promise<string> {
   } catch (error) {
     throw new Error(
       `Redis is not reachable at ${REDIS_URL} (${String(error)}). Start it (redis-server --daemonize yes --port 6379) or set TEST_REDIS_URL.`,
+      { cause: error },
     );
   } finally {
     redis.disconnect();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FalSimulator } from '../src/index.js';
 import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the simulator's JSON answers, read field by field
 async function rawSubmit(sim: FalSimulator): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${sim.url}/${ENDPOINT}`, { method: 'POST', body: JSON.stringify(VALID_INPUT) });
   return { status: res.status, body: await res.json(), headers: res.headers };

@@ -1,9 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
+/** Migrations see the database as it was when they were written, not as `Database` says it is now. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the usual type of a Kysely migration's database
+type MigrationDb = any;
+
 /** Schema migrations, applied in name order at start-up; written once for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   '0001_animations': {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<MigrationDb>) {
       await db.schema
         .createTable('animations')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -69,7 +73,7 @@ const migrations: Record<string, Migration> = {
 };
 
 migrations['0002_webhooks'] = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<MigrationDb>) {
     await db.schema.alterTable('animations').addColumn('webhook_url', 'text').execute();
     await db.schema
       .createTable('webhook_deliveries')
@@ -85,7 +89,7 @@ migrations['0002_webhooks'] = {
 };
 
 migrations['0003_watch_leases'] = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<MigrationDb>) {
     await db.schema
       .createTable('watch_leases')
       .addColumn('animation_id', 'text', (c) => c.primaryKey())
@@ -96,7 +100,7 @@ migrations['0003_watch_leases'] = {
 };
 
 migrations['0004_owner_status_index'] = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<MigrationDb>) {
     // Quota checks count an owner's unfinished animations on every submit.
     await db.schema.createIndex('animations_owner_status').on('animations').columns(['owner', 'status']).execute();
   },

@@ -14,6 +14,13 @@ process.on('SIGUSR2', () => {
     global.gc();
   }
   const m = process.memoryUsage();
-  const figures = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: typeof global.gc === 'function' };
+  const figures = {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    gc: typeof global.gc === 'function',
+  };
   process.stderr.write(`BENCH_GC ${handled} ${JSON.stringify(figures)}\n`);
 });

@@ -13,8 +13,18 @@ if (files.length === 0) {
 for (const file of files) {
   const summary = summariseProfileFile(file, 25);
   console.log(`\n${file}: ${Math.round(summary.busyMs)} ms busy of ${Math.round(summary.totalMs)} ms sampled`);
-  console.log(`self by area: ${summary.byArea.slice(0, 12).map((a) => `${a.area} ${a.percent.toFixed(1)}%`).join(', ')}`);
-  console.log(`inclusive: ${summary.inclusiveByArea.slice(0, 12).map((a) => `${a.area} ${a.percent.toFixed(1)}%`).join(', ')}`);
+  console.log(
+    `self by area: ${summary.byArea
+      .slice(0, 12)
+      .map((a) => `${a.area} ${a.percent.toFixed(1)}%`)
+      .join(', ')}`,
+  );
+  console.log(
+    `inclusive: ${summary.inclusiveByArea
+      .slice(0, 12)
+      .map((a) => `${a.area} ${a.percent.toFixed(1)}%`)
+      .join(', ')}`,
+  );
   for (const entry of summary.top) {
     console.log(`${entry.ms.toFixed(0).padStart(7)} ms ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}  ${entry.where}`);
   }

@@ -99,7 +99,11 @@ function groups(ctx: RowContext): Group[] {
           ] as const
         )
           .filter(([id]) => config.rows.has(id))
-          .map(([id, run]) => () => rowOrError(id, () => run(ctx, b)));
+          .map(
+            ([id, run]) =>
+              () =>
+                rowOrError(id, () => run(ctx, b)),
+          );
         if (smoke) return Promise.all(rows.map((row) => row()));
         const out: RowResult[] = [];
         for (const row of rows) out.push(await row());
@@ -172,7 +176,8 @@ async function runProfiles(ctx: RowContext, rows: RowResult[], budget: Budget): 
 export async function runBench(config: BenchConfig, options: RunOptions = {}): Promise<BenchReport> {
   const startedAt = new Date();
   const started = performance.now();
-  const log = options.log ?? ((message: string) => console.log(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`));
+  const log =
+    options.log ?? ((message: string) => console.log(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`));
   const workDir = mkdtempSync(join(tmpdir(), 'uni-animate-bench-'));
   const ctx: RowContext = { config, workDir, log };
   const budget = new Budget(config.budgetMs);
@@ -186,7 +191,12 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     const plan = groups(ctx);
     const runGroup = async (group: Group): Promise<RowResult[]> => {
       if (budget.remainingMs < group.estimateMs) {
-        return group.rows.map((id) => skippedRow(id, `Skipped: ${Math.round(budget.remainingMs / 1000)} s of the run's budget left, the rows need about ${Math.round(group.estimateMs / 1000)} s.`));
+        return group.rows.map((id) =>
+          skippedRow(
+            id,
+            `Skipped: ${Math.round(budget.remainingMs / 1000)} s of the run's budget left, the rows need about ${Math.round(group.estimateMs / 1000)} s.`,
+          ),
+        );
       }
       log(`— ${group.name}`);
       const limit = Math.min(budget.remainingMs, group.estimateMs * 2 + 60_000);

@@ -27,7 +27,10 @@ export async function measureStartup(): Promise<{ readyMs: number; idleRssMiB: n
     try {
       let readyMs = Number.NaN;
       for (let attempt = 0; attempt < 1_000 && Number.isNaN(readyMs); attempt++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (ok) readyMs = performance.now() - started;
         else await sleep(5);
       }
@@ -46,7 +49,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const results = await measureStartup();
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   console.log(results);
-  console.log(
-    `median: ready in ${median(results.map((r) => r.readyMs))} ms, idle RSS ${median(results.map((r) => r.idleRssMiB))} MiB`,
-  );
+  console.log(`median: ready in ${median(results.map((r) => r.readyMs))} ms, idle RSS ${median(results.map((r) => r.idleRssMiB))} MiB`);
 }

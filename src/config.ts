@@ -201,7 +201,12 @@ const store = z
     /** Where the embedded database keeps its files. */
     DATA_DIR: z.string().default('./data'),
     /** postgres://… to use PostgreSQL instead of the embedded database. */
-    DATABASE_URL: text.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional()),
+    DATABASE_URL: text.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+        .optional(),
+    ),
     /** Connections in the PostgreSQL pool. */
     DATABASE_POOL_SIZE: int(10, 1),
   })

@@ -132,7 +132,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const { url, port } = await server.listen();
   logger.info(
     { url: `${url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind, redis: Boolean(config.redis) },
-    simulator ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${url}/graphql` : `Serving GraphQL at ${url}/graphql`,
+    simulator
+      ? `Sandbox mode: fal is simulated at ${simulator.url}; GraphQL and GraphiQL at ${url}/graphql`
+      : `Serving GraphQL at ${url}/graphql`,
   );
 
   let stopping: Promise<void> | undefined;

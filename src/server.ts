@@ -121,9 +121,10 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       server.closeIdleConnections();
       if (inFlight > 0) {
         const grace = new AbortController();
-        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(graceMs, undefined, { signal: grace.signal })]).catch(
-          () => undefined,
-        );
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          sleep(graceMs, undefined, { signal: grace.signal }),
+        ]).catch(() => undefined);
         grace.abort();
       }
       await graphqlWs.close();

@@ -5,19 +5,34 @@ export const HELLO_QUERY = '{ hello }';
 
 export const CREATE_ANIMATION = /* GraphQL */ `
   mutation BenchCreate($input: CreateAnimationInput!) {
-    createAnimation(input: $input) { id status requestId }
+    createAnimation(input: $input) {
+      id
+      status
+      requestId
+    }
   }
 `;
 
 export const ANIMATION_PROGRESS = /* GraphQL */ `
   subscription BenchProgress($id: ID!) {
-    animationProgress(id: $id) { status queuePosition progress newLogs { message } }
+    animationProgress(id: $id) {
+      status
+      queuePosition
+      progress
+      newLogs {
+        message
+      }
+    }
   }
 `;
 
 export const ANIMATION_STATUS = /* GraphQL */ `
   query BenchStatus($id: ID!) {
-    animation(id: $id) { id status requestId }
+    animation(id: $id) {
+      id
+      status
+      requestId
+    }
   }
 `;
 

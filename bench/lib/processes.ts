@@ -185,7 +185,8 @@ export class ManagedProcess {
         else resolve(match!);
       };
       const timer = setTimeout(
-        () => done(new Error(`${this.name}: no line matching ${String(pattern)} within ${timeoutMs} ms\n${this.tail.slice(-20).join('\n')}`)),
+        () =>
+          done(new Error(`${this.name}: no line matching ${String(pattern)} within ${timeoutMs} ms\n${this.tail.slice(-20).join('\n')}`)),
         timeoutMs,
       );
       const off = this.onLine((line) => {
@@ -194,7 +195,11 @@ export class ManagedProcess {
       });
       void this.exited.then((info) => {
         if (this.listeners.size > 0) {
-          done(new Error(`${this.name} exited (${info.code ?? info.signal}) while waiting for ${String(pattern)}\n${this.tail.slice(-20).join('\n')}`));
+          done(
+            new Error(
+              `${this.name} exited (${info.code ?? info.signal}) while waiting for ${String(pattern)}\n${this.tail.slice(-20).join('\n')}`,
+            ),
+          );
         }
       });
     });

@@ -130,12 +130,8 @@ export function summariseProfile(raw: unknown, file: string, topN = 15): Profile
       .sort((a, b) => b.us - a.us)
       .slice(0, topN)
       .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, percent: pct(e.us) })),
-    byArea: [...byArea.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([area, us]) => ({ area, ms: us / 1000, percent: pct(us) })),
-    inclusiveByArea: [...inclusive.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([area, us]) => ({ area, ms: us / 1000, percent: pct(us) })),
+    byArea: [...byArea.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, ms: us / 1000, percent: pct(us) })),
+    inclusiveByArea: [...inclusive.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, ms: us / 1000, percent: pct(us) })),
   };
 }
 
@@ -147,7 +143,10 @@ export interface HeapSiteEntry {
 }
 
 /** Live bytes per allocation site (self size) from a sampling heap profile, largest first. */
-export function summariseHeapSample(head: HeapSampleNode, topN = 12): { totalBytes: number; top: HeapSiteEntry[]; byArea: { area: string; bytes: number; percent: number }[] } {
+export function summariseHeapSample(
+  head: HeapSampleNode,
+  topN = 12,
+): { totalBytes: number; top: HeapSiteEntry[]; byArea: { area: string; bytes: number; percent: number }[] } {
   const sites = new Map<string, HeapSiteEntry>();
   const areas = new Map<string, number>();
   let total = 0;

@@ -12,7 +12,10 @@ export async function waitQuiet(gateway: GatewayProcess, sim: SimulatorProcess, 
   const deadline = performance.now() + timeoutMs;
   const left = () => Math.max(1_000, deadline - performance.now());
   try {
-    await pollUntil('upstream jobs finished', async () => (await sim.backlog()).unfinished <= unfinished, { timeoutMs: left(), intervalMs: 200 });
+    await pollUntil('upstream jobs finished', async () => (await sim.backlog()).unfinished <= unfinished, {
+      timeoutMs: left(),
+      intervalMs: 200,
+    });
     await pollUntil(
       'every result read',
       async () => {

@@ -70,7 +70,10 @@ function machineSection(m: MachineInfo, entry: BenchReport['gatewayEntry'], nois
 
 /** How fast this machine was, by baseline B, beside the figure the performance reference measured. */
 function speedNote(rows: RowResult[]): string[] {
-  const b = (rows.find((row) => row.id === 'H1' || row.id === 'H2')?.raw as { b?: { median?: { rps: number; serverCpuUsPerRequest: number } } } | undefined)?.b?.median;
+  const b = (
+    rows.find((row) => row.id === 'H1' || row.id === 'H2')?.raw as
+      { b?: { median?: { rps: number; serverCpuUsPerRequest: number } } } | undefined
+  )?.b?.median;
   if (!b) return [];
   return [
     `Baseline B in this run: ${fmt(b.rps)} req/s at ${fmt(b.serverCpuUsPerRequest)} µs of CPU per request; the performance reference measured 24,683 req/s at 39–40 µs on a machine of the same kind. Absolute figures therefore differ between runs and machines by several times; the ratios are what this report compares.`,
@@ -113,7 +116,9 @@ function profileLines(section: ProfileSection): string[] {
       '',
       '| self time | % of busy | function | where |',
       '| --- | --- | --- | --- |',
-      ...cpu.top.slice(0, 12).map((e) => `| ${fmt(e.ms)} ms | ${fmt(e.percent, 1)}% | \`${escapeCell(e.name)}\` | ${escapeCell(e.where)} |`),
+      ...cpu.top
+        .slice(0, 12)
+        .map((e) => `| ${fmt(e.ms)} ms | ${fmt(e.percent, 1)}% | \`${escapeCell(e.name)}\` | ${escapeCell(e.where)} |`),
       '',
     );
   }
@@ -124,7 +129,11 @@ function profileLines(section: ProfileSection): string[] {
       '',
       '| live bytes per subscription | % | allocated in | where |',
       '| --- | --- | --- | --- |',
-      ...heap.top.slice(0, 10).map((e) => `| ${fmt(e.bytes / heap.subscriptions)} B | ${fmt(e.percent, 1)}% | \`${escapeCell(e.name)}\` | ${escapeCell(e.where)} |`),
+      ...heap.top
+        .slice(0, 10)
+        .map(
+          (e) => `| ${fmt(e.bytes / heap.subscriptions)} B | ${fmt(e.percent, 1)}% | \`${escapeCell(e.name)}\` | ${escapeCell(e.where)} |`,
+        ),
       '',
     );
   }
@@ -138,7 +147,7 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
     '',
     `Written by \`npm run bench\` (\`bench/run.ts\`, ${report.mode} mode) on ${report.startedAt}, in ${fmt(report.elapsedMs / 1000)} s. ${passed} of ${report.rows.length} rows met every target. Raw figures: \`bench-results.json\`.`,
     '',
-    'Method (issue 7, `/work/shared/reference/performance.md` §5): every figure is a ratio to a baseline measured in the same run, because these machines are noisy. The server under test runs alone on CPU0; autocannon (50 connections, a separate process), the WebSocket clients (separate processes speaking `graphql-transport-ws` on bare `ws`) and the fal simulator (its own process) run on CPU1. HTTP rows: warm-up, then measured runs; server CPU per request from `/proc/<pid>/stat`; medians of the runs. Memory: RSS from `/proc` after two forced GCs (`--expose-gc` and the `bench/gc-on-signal.cjs` preload, on SIGUSR2). Fan-out latency: receive time in the client − the moment the upstream change was emitted (the simulator step, or W\'s broadcast), both on CLOCK_MONOTONIC. Every client authenticates (`Authorization: Bearer …`, `connection_init { authorization }`). B = bare yoga `{ hello }` with `maxRequestBodySize: false`; W = bare `ws` sending one pre-serialised string to every socket.',
+    "Method (issue 7, `/work/shared/reference/performance.md` §5): every figure is a ratio to a baseline measured in the same run, because these machines are noisy. The server under test runs alone on CPU0; autocannon (50 connections, a separate process), the WebSocket clients (separate processes speaking `graphql-transport-ws` on bare `ws`) and the fal simulator (its own process) run on CPU1. HTTP rows: warm-up, then measured runs; server CPU per request from `/proc/<pid>/stat`; medians of the runs. Memory: RSS from `/proc` after two forced GCs (`--expose-gc` and the `bench/gc-on-signal.cjs` preload, on SIGUSR2). Fan-out latency: receive time in the client − the moment the upstream change was emitted (the simulator step, or W's broadcast), both on CLOCK_MONOTONIC. Every client authenticates (`Authorization: Bearer …`, `connection_init { authorization }`). B = bare yoga `{ hello }` with `maxRequestBodySize: false`; W = bare `ws` sending one pre-serialised string to every socket.",
     '',
     ...machineSection(report.machine, report.gatewayEntry, report.noise),
     ...speedNote(report.rows),
@@ -156,7 +165,10 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
     if (row.status === 'MISS' || row.status === 'ERROR') {
       const missed = row.checks.filter((check) => !check.pass);
       if (missed.length) {
-        lines.push('', `**Gap:** ${missed.map((c) => `${c.label} ${c.figure} against a target of ${c.target}${c.baseline !== '—' ? ` (baseline ${c.baseline}, ratio ${c.ratio})` : ''}`).join('; ')}.`);
+        lines.push(
+          '',
+          `**Gap:** ${missed.map((c) => `${c.label} ${c.figure} against a target of ${c.target}${c.baseline !== '—' ? ` (baseline ${c.baseline}, ratio ${c.ratio})` : ''}`).join('; ')}.`,
+        );
       }
       const note = notes[row.id];
       if (note) lines.push('', `**Cause** (analysis of the profiles below, written by hand in \`bench/notes.md\`):`, '', note);
@@ -164,7 +176,10 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
     }
     lines.push('');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 export function writeReport(report: BenchReport, outDir: string): { markdown: string; json: string } {
@@ -172,6 +187,9 @@ export function writeReport(report: BenchReport, outDir: string): { markdown: st
   const json = join(outDir, 'bench-results.json');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(markdown, renderMarkdown(report));
-  writeFileSync(json, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  writeFileSync(
+    json,
+    `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`,
+  );
   return { markdown, json };
 }

@@ -56,7 +56,13 @@ export interface GatewayLoad {
 export function loadGateway(ctx: RowContext, group: ProcessGroup, gateway: GatewayProcess, load: GatewayLoad): Promise<HttpLoadResult> {
   return runHttpLoad(
     group,
-    { label: load.label, url: gateway.graphqlUrl, body: load.body, headers: { authorization: BENCH_AUTHORIZATION }, serverPid: gateway.pid },
+    {
+      label: load.label,
+      url: gateway.graphqlUrl,
+      body: load.body,
+      headers: { authorization: BENCH_AUTHORIZATION },
+      serverPid: gateway.pid,
+    },
     load.size,
     { cpu: LOAD_CPU, pin: ctx.config.pin, onRun: load.onRun },
   );

@@ -37,7 +37,13 @@ async function memoryAfterGc(proc: ManagedProcess, seq: number): Promise<MemoryS
   process.kill(proc.pid, 'SIGUSR2');
   const line = await proc.waitForLine(new RegExp(`^BENCH_GC ${seq} (.*)$`), 60_000);
   const figures = JSON.parse(line[1]!) as { heapUsed: number; external: number; arrayBuffers: number; gc: boolean };
-  return { rssKiB: rssKiB(proc.pid), heapUsed: figures.heapUsed, external: figures.external, arrayBuffers: figures.arrayBuffers, gcForced: figures.gc };
+  return {
+    rssKiB: rssKiB(proc.pid),
+    heapUsed: figures.heapUsed,
+    external: figures.external,
+    arrayBuffers: figures.arrayBuffers,
+    gcForced: figures.gc,
+  };
 }
 
 const GC_PRELOAD = ['--expose-gc', '--require', repoPath('bench/gc-on-signal.cjs')];
@@ -115,7 +121,11 @@ export class GatewayProcess {
     const gateway = new GatewayProcess(proc, port, dataDir, logFile);
     await pollUntil(
       `${name} ready on port ${port} (log: ${logFile})`,
-      () => fetch(`${gateway.url}/readyz`).then((r) => r.status === 200, () => false),
+      () =>
+        fetch(`${gateway.url}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
       { timeoutMs: 30_000, intervalMs: 25, alive: () => proc.running },
     );
     return gateway;
@@ -317,6 +327,7 @@ export async function graphql<T>(url: string, query: string, variables: Record<s
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors || !body.data) throw new Error(`GraphQL errors (${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  if (body.errors || !body.data)
+    throw new Error(`GraphQL errors (${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
   return body.data;
 }

@@ -171,7 +171,7 @@ async function open(command: OpenCommand): Promise<OpenResult> {
   const started = performance.now();
   const deadline = started + command.timeoutMs;
   let subscribed = 0;
-  for (let opened = 0; opened < command.count && performance.now() < deadline; ) {
+  for (let opened = 0; opened < command.count && performance.now() < deadline;) {
     const size = Math.min(command.batch, command.count - opened);
     const batch: Conn[] = [];
     for (let i = 0; i < size; i++) batch.push(openOne(command));
@@ -230,7 +230,16 @@ function state(): ClientState {
     else if (conn.state === 'failed') failed++;
     completes += conn.completes;
   }
-  return { total: conns.length, subscribed, failed, closed, completes, minEvents: subscribed ? minEvents : 0, maxEvents, errors: errors.slice(0, 5) };
+  return {
+    total: conns.length,
+    subscribed,
+    failed,
+    closed,
+    completes,
+    minEvents: subscribed ? minEvents : 0,
+    maxEvents,
+    errors: errors.slice(0, 5),
+  };
 }
 
 /** Resolves once every subscribed socket has had at least minEvents events, or at the timeout. */
@@ -341,13 +350,10 @@ process.on('message', (raw: { id: number; command: Command }) => {
       reply(true);
       break;
     case 'closeAll':
-      closeAll().then(
-        () => {
-          reply(true);
-          setTimeout(() => process.exit(0), 50).unref();
-        },
-        fail,
-      );
+      closeAll().then(() => {
+        reply(true);
+        setTimeout(() => process.exit(0), 50).unref();
+      }, fail);
       break;
   }
 });

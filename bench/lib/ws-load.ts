@@ -26,7 +26,9 @@ export class WsLoadClient {
       if (reply.ok) this.replies.resolve(reply.id, reply.result);
       else this.replies.reject(reply.id, new Error(`${proc.name}: ${reply.error ?? 'failed'}`));
     });
-    void proc.exited.then((info) => this.replies.rejectAll(`${proc.name} exited (${info.code ?? info.signal})\n${proc.tail.slice(-10).join('\n')}`));
+    void proc.exited.then((info) =>
+      this.replies.rejectAll(`${proc.name} exited (${info.code ?? info.signal})\n${proc.tail.slice(-10).join('\n')}`),
+    );
   }
 
   /** Starts a client process on `cpu` and waits until it is ready (its unasked reply 0). */
@@ -47,7 +49,9 @@ export class WsLoadClient {
 
   private request<T>(command: Command, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
-    return this.replies.wait<T>(id, timeoutMs, `${this.proc.name}: ${command.cmd} got no answer within ${timeoutMs} ms`, () => this.child.send({ id, command }));
+    return this.replies.wait<T>(id, timeoutMs, `${this.proc.name}: ${command.cmd} got no answer within ${timeoutMs} ms`, () =>
+      this.child.send({ id, command }),
+    );
   }
 
   /** Opens `count` more subscriptions in batches; resolves with how many got their snapshot. */

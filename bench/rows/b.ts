@@ -13,9 +13,19 @@ export async function measureB(ctx: RowContext): Promise<HttpLoadResult> {
     ctx.log(`B: yoga { hello } on pid ${b.proc.pid}`);
     return await runHttpLoad(
       group,
-      { label: 'B', url: b.url, body: JSON.stringify({ query: HELLO_QUERY }), headers: { authorization: BENCH_AUTHORIZATION }, serverPid: b.proc.pid },
+      {
+        label: 'B',
+        url: b.url,
+        body: JSON.stringify({ query: HELLO_QUERY }),
+        headers: { authorization: BENCH_AUTHORIZATION },
+        serverPid: b.proc.pid,
+      },
       ctx.config.http,
-      { cpu: LOAD_CPU, pin: ctx.config.pin, onRun: (run, i) => ctx.log(`B run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req`) },
+      {
+        cpu: LOAD_CPU,
+        pin: ctx.config.pin,
+        onRun: (run, i) => ctx.log(`B run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req`),
+      },
     );
   } finally {
     await group.stopAll();

@@ -59,13 +59,21 @@ export async function runGatewayFanout(ctx: RowContext): Promise<GatewayFanoutSe
     const memory = await openInMemorySteps({
       counts: fanout.rssSteps,
       openMore: async (count) => {
-        const open = await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count, batch: fanout.batch, timeoutMs: fanout.openTimeoutMs });
+        const open = await openProgressSubscriptions(client, {
+          url: gateway.wsUrl,
+          animationId: animation.id,
+          count,
+          batch: fanout.batch,
+          timeoutMs: fanout.openTimeoutMs,
+        });
         if (open.failed > 0) ctx.log(`S1: ${open.failed} subscriptions failed: ${open.errors.join(' | ')}`);
         return open;
       },
       memory: () => gateway.memory(),
       onStep: (step) =>
-        ctx.log(`S1: ${step.open.subscribed} more opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB at ${step.subscriptions}`),
+        ctx.log(
+          `S1: ${step.open.subscribed} more opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB at ${step.subscriptions}`,
+        ),
     });
     const state = await client.state();
     const subscriptions = state.subscribed;
@@ -101,7 +109,9 @@ export async function runGatewayFanout(ctx: RowContext): Promise<GatewayFanoutSe
       const figures = roundFigures(round, round, subscriptions, collected.byStep[round] ?? [], t0);
       drops += Math.max(0, figures.expected - figures.received);
       rounds.push(figures);
-      ctx.log(`S2 round ${round}: p50 ${figures.latencyMs.p50.toFixed(1)} p99 ${figures.latencyMs.p99.toFixed(1)} max ${figures.latencyMs.max.toFixed(1)} ms`);
+      ctx.log(
+        `S2 round ${round}: p50 ${figures.latencyMs.p50.toFixed(1)} p99 ${figures.latencyMs.p99.toFixed(1)} max ${figures.latencyMs.max.toFixed(1)} ms`,
+      );
     }
     const deliveries = rounds.reduce((sum, r) => sum + r.received, 0);
 

@@ -19,7 +19,10 @@ export async function runH1(ctx: RowContext, baseline: Promise<HttpLoadResult>):
       label: 'H1',
       body: JSON.stringify({ query: TYPENAME_QUERY }),
       size: ctx.config.http,
-      onRun: (run, i) => ctx.log(`H1 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms`),
+      onRun: (run, i) =>
+        ctx.log(
+          `H1 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms`,
+        ),
     });
     await gateway.stop();
     const b = await baseline;

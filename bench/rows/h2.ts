@@ -55,7 +55,9 @@ export async function runH2(ctx: RowContext, baseline: Promise<HttpLoadResult>):
         body: createAnimationBody(),
         size: ctx.config.http,
         onRun: (run, i) =>
-          ctx.log(`H2 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms, failed ${run.non2xx + run.errors + run.mismatches}`),
+          ctx.log(
+            `H2 run ${i + 1}: ${Math.round(run.rps)} req/s, ${Math.round(run.serverCpuUsPerRequest)} µs/req, p99 ${run.latencyMs.p99} ms, failed ${run.non2xx + run.errors + run.mismatches}`,
+          ),
       });
     } finally {
       clearInterval(fdSampler);

@@ -62,8 +62,15 @@ export async function profileHttp(ctx: RowContext, rows: Set<RowId>): Promise<Pr
       const profile = await inspector.stopCpuProfile();
       sections.push({ name, rows: sectionRows, what, cpu: summariseProfile(profile, saveProfile(ctx, name, profile)) });
     };
-    if (rows.has('H1')) await load('http-typename', ['H1'], `${PROFILE_LOAD.durationSec} s of \`{ __typename }\` at 50 connections`, JSON.stringify({ query: TYPENAME_QUERY }));
-    if (rows.has('H2')) await load('http-create', ['H2'], `${PROFILE_LOAD.durationSec} s of createAnimation at 50 connections`, createAnimationBody());
+    if (rows.has('H1'))
+      await load(
+        'http-typename',
+        ['H1'],
+        `${PROFILE_LOAD.durationSec} s of \`{ __typename }\` at 50 connections`,
+        JSON.stringify({ query: TYPENAME_QUERY }),
+      );
+    if (rows.has('H2'))
+      await load('http-create', ['H2'], `${PROFILE_LOAD.durationSec} s of createAnimation at 50 connections`, createAnimationBody());
     inspector.close();
     await gateway.stop();
   } finally {
@@ -87,7 +94,13 @@ export async function profileFanout(ctx: RowContext, rows: Set<RowId>): Promise<
     // Subscribing: CPU of opening every subscription, and where their live memory was allocated.
     await inspector.startCpuProfile();
     await inspector.startHeapSampling();
-    await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count: subscriptions, batch: fanout.batch, timeoutMs: fanout.openTimeoutMs });
+    await openProgressSubscriptions(client, {
+      url: gateway.wsUrl,
+      animationId: animation.id,
+      count: subscriptions,
+      batch: fanout.batch,
+      timeoutMs: fanout.openTimeoutMs,
+    });
     const subscribeProfile = await inspector.stopCpuProfile();
     const heap = await inspector.liveHeapSample();
     if (rows.has('S1') || rows.has('S3')) {

@@ -41,7 +41,9 @@ export function evaluateS1(gateway: GatewayFanoutSession, w: FanoutBaseline, ela
     },
   ];
   const table = (steps: MemoryStep[]) =>
-    steps.map((s) => `${fmt(s.subscriptions)}: ${fmt(s.memory.rssKiB / 1024, 1)} MiB RSS / ${fmt(s.memory.heapUsed / 1048576, 1)} MiB heap`).join('; ');
+    steps
+      .map((s) => `${fmt(s.subscriptions)}: ${fmt(s.memory.rssKiB / 1024, 1)} MiB RSS / ${fmt(s.memory.heapUsed / 1048576, 1)} MiB heap`)
+      .join('; ');
   return {
     id: 'S1',
     what: ROW_TITLES.S1,

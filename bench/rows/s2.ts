@@ -66,7 +66,10 @@ export function evaluateS2(gateway: GatewayFanoutSession, w: FanoutBaseline, ela
       `Gateway CPU per delivery over the rounds: ${fmt(gateway.cpuUsPerDelivery, 1)} µs (CPU of the whole process ÷ deliveries); W send loop ${w.sendLoopMs.map((ms) => fmt(ms, 1)).join(', ')} ms per broadcast.`,
       ...(gateway.invalidSamples.length ? [`Unexpected message: \`${gateway.invalidSamples[0]!.slice(0, 200)}\``] : []),
     ],
-    raw: { gateway: { medians: g, rounds: gateway.rounds, cpuUsPerDelivery: gateway.cpuUsPerDelivery, drops: gateway.drops }, w: { medians: b, rounds: w.rounds, sendLoopMs: w.sendLoopMs } },
+    raw: {
+      gateway: { medians: g, rounds: gateway.rounds, cpuUsPerDelivery: gateway.cpuUsPerDelivery, drops: gateway.drops },
+      w: { medians: b, rounds: w.rounds, sendLoopMs: w.sendLoopMs },
+    },
     elapsedMs,
   };
 }

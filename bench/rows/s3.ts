@@ -46,7 +46,9 @@ interface Held {
 async function openAll(clients: WsLoadClient[], url: string, animationId: string, size: BenchConfig['s3']): Promise<Opened> {
   const started = performance.now();
   const results = await Promise.all(
-    clients.map((client) => openProgressSubscriptions(client, { url, animationId, count: size.perClient, batch: size.batch, timeoutMs: size.openTimeoutMs })),
+    clients.map((client) =>
+      openProgressSubscriptions(client, { url, animationId, count: size.perClient, batch: size.batch, timeoutMs: size.openTimeoutMs }),
+    ),
   );
   return {
     subscribed: results.reduce((sum, r) => sum + r.subscribed, 0),

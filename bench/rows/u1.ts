@@ -46,7 +46,13 @@ export async function runU1(ctx: RowContext): Promise<RowResult> {
     for (const n of u1.subscribers) {
       const submitsBefore = (await sim.calls()).submit;
       const animation = await createPausedAnimation(gateway, sim, `bench upstream calls ${U1_MARKER}`);
-      const opened = await openProgressSubscriptions(client, { url: gateway.wsUrl, animationId: animation.id, count: n, batch: 200, timeoutMs: u1.timeoutMs });
+      const opened = await openProgressSubscriptions(client, {
+        url: gateway.wsUrl,
+        animationId: animation.id,
+        count: n,
+        batch: 200,
+        timeoutMs: u1.timeoutMs,
+      });
       const resumedAt = performance.now();
       await sim.resume(animation.requestId);
       // The feed completes right after the terminal event; wait (bounded) for every subscriber's complete.

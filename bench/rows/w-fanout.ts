@@ -29,10 +29,19 @@ export async function measureWFanout(ctx: RowContext): Promise<FanoutBaseline> {
     const memory = await openInMemorySteps({
       counts: fanout.rssSteps,
       openMore: (count) =>
-        openProgressSubscriptions(client, { url: w.wsUrl, animationId: 'baseline', count, batch: fanout.batch, batchTimeoutMs: 10_000, timeoutMs: fanout.openTimeoutMs }),
+        openProgressSubscriptions(client, {
+          url: w.wsUrl,
+          animationId: 'baseline',
+          count,
+          batch: fanout.batch,
+          batchTimeoutMs: 10_000,
+          timeoutMs: fanout.openTimeoutMs,
+        }),
       memory: () => w.memory(),
       onStep: (step, requested) =>
-        ctx.log(`W: ${step.open.subscribed}/${requested} opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB`),
+        ctx.log(
+          `W: ${step.open.subscribed}/${requested} opened at ${Math.round(step.open.perSecond)}/s, RSS ${Math.round(step.memory.rssKiB / 1024)} MiB`,
+        ),
     });
     const state = await client.state();
     const rounds: RoundFigures[] = [];
@@ -47,7 +56,9 @@ export async function measureWFanout(ctx: RowContext): Promise<FanoutBaseline> {
       const figures = roundFigures(round, step, state.subscribed, collected.byStep[step] ?? [], sent.t0);
       drops += figures.expected - figures.received;
       rounds.push(figures);
-      ctx.log(`W round ${round}: ${figures.received}/${figures.expected}, p50 ${figures.latencyMs.p50.toFixed(1)} p99 ${figures.latencyMs.p99.toFixed(1)} max ${figures.latencyMs.max.toFixed(1)} ms`);
+      ctx.log(
+        `W round ${round}: ${figures.received}/${figures.expected}, p50 ${figures.latencyMs.p50.toFixed(1)} p99 ${figures.latencyMs.p99.toFixed(1)} max ${figures.latencyMs.max.toFixed(1)} ms`,
+      );
     }
     await client.close();
     return { memory, rounds, sendLoopMs, drops };

@@ -3,7 +3,14 @@ import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
-import { isTerminal, type Animation, type AnimationLog, type AnimationStatus, type UpstreamOutcome, type WebhookDelivery } from '../domain/animation.js';
+import {
+  isTerminal,
+  type Animation,
+  type AnimationLog,
+  type AnimationStatus,
+  type UpstreamOutcome,
+  type WebhookDelivery,
+} from '../domain/animation.js';
 import { ProgressFanout, type ProgressEvent } from './live/progress-fanout.js';
 import { progressFeed } from './live/progress-feed.js';
 import type { AnimationRecorder } from './animation-recorder.js';
@@ -341,9 +348,7 @@ function refusalCode(error: UpstreamFailure): string {
 function validateIdempotencyKey(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw badUserInput([
-      { field: 'idempotencyKey', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },
-    ]);
+    throw badUserInput([{ field: 'idempotencyKey', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
   }
   return value;
 }

@@ -1,13 +1,6 @@
 /** The gateway's own view of an animation job; fal's wire shapes never leak past the fal adapter. */
 
-export const ANIMATION_STATUSES = [
-  'SUBMITTING',
-  'IN_QUEUE',
-  'IN_PROGRESS',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-] as const;
+export const ANIMATION_STATUSES = ['SUBMITTING', 'IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type AnimationStatus = (typeof ANIMATION_STATUSES)[number];
 
 export const RESOLUTIONS = ['480p', '720p'] as const;
@@ -101,6 +94,4 @@ export function isTerminal(status: AnimationStatus): boolean {
 
 /** How a finished upstream request turned out, read from its result. */
 export type UpstreamOutcome =
-  | { kind: 'succeeded'; video: VideoFile }
-  | { kind: 'failed'; code: string; message: string }
-  | { kind: 'cancelled' };
+  { kind: 'succeeded'; video: VideoFile } | { kind: 'failed'; code: string; message: string } | { kind: 'cancelled' };

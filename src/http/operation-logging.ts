@@ -17,7 +17,8 @@ export function useOperationLogging(logger: Logger): Plugin<GatewayContext> {
   const logUnexpected = ({ args, result }: { args: ExecutionArgs; result: unknown }) => {
     if (isAsyncIterable(result)) return;
     for (const error of (result as ExecutionResult).errors ?? []) {
-      if (isUnexpected(error)) logger.error({ reqId: (args.contextValue as GatewayContext).reqId, err: error.originalError }, 'unexpected error');
+      if (isUnexpected(error))
+        logger.error({ reqId: (args.contextValue as GatewayContext).reqId, err: error.originalError }, 'unexpected error');
     }
   };
   const afterExecute = { onExecuteDone: logUnexpected };

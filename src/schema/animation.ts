@@ -39,14 +39,12 @@ const WebhookDeliveryType = builder.objectRef<WebhookDelivery>('WebhookDelivery'
   }),
 });
 
-const StatusChangeType = builder
-  .objectRef<{ status: Animation['status']; at: string }>('AnimationStatusChange')
-  .implement({
-    fields: (t) => ({
-      status: t.expose('status', { type: AnimationStatusEnum }),
-      at: t.expose('at', { type: 'DateTime' }),
-    }),
-  });
+const StatusChangeType = builder.objectRef<{ status: Animation['status']; at: string }>('AnimationStatusChange').implement({
+  fields: (t) => ({
+    status: t.expose('status', { type: AnimationStatusEnum }),
+    at: t.expose('at', { type: 'DateTime' }),
+  }),
+});
 
 export const AnimationType = builder.node(builder.objectRef<Animation>('Animation'), {
   description: 'A reference image animated by a driving pose video (fal-ai/uni-animate).',

@@ -3,7 +3,7 @@ import { builder } from './builder.js';
 
 export const AnimationStatusEnum = builder.enumType('AnimationStatus', {
   description:
-    'Where an animation stands. SUBMITTING: accepted by the gateway, not yet acknowledged by fal. IN_QUEUE / IN_PROGRESS mirror fal\'s queue. COMPLETED: the video is ready. FAILED: fal or the gateway gave up (see `error`). CANCELLED: cancelled by its owner. The last three are terminal: nothing changes after them.',
+    "Where an animation stands. SUBMITTING: accepted by the gateway, not yet acknowledged by fal. IN_QUEUE / IN_PROGRESS mirror fal's queue. COMPLETED: the video is ready. FAILED: fal or the gateway gave up (see `error`). CANCELLED: cancelled by its owner. The last three are terminal: nothing changes after them.",
   values: ANIMATION_STATUSES,
 });
 

@@ -49,9 +49,7 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
 
   it('keeps one animation per owner and idempotency key, even under 50 concurrent inserts', async () => {
     const { store } = await open();
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => store.insert(newAnimation({ idempotencyKey: 'same-key' }))),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.insert(newAnimation({ idempotencyKey: 'same-key' }))));
     expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
     expect(new Set(results.map((r) => animationOf(r).id)).size).toBe(1);
 
@@ -73,7 +71,10 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
       decide({ type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line('a'), line('step 3/30')] }),
     );
     expect(change?.animation).toMatchObject({ status: 'IN_PROGRESS', requestId: 'req-1', logCount: 2, version: 3, progress: 0.1 });
-    expect(change?.newLogs.map((l) => [l.seq, l.message])).toEqual([[1, 'a'], [2, 'step 3/30']]);
+    expect(change?.newLogs.map((l) => [l.seq, l.message])).toEqual([
+      [1, 'a'],
+      [2, 'step 3/30'],
+    ]);
 
     expect(await store.update(animation.id, () => null)).toBeNull();
     expect(await store.update(randomUUID(), decide({ type: 'cancelled' }))).toBeNull();

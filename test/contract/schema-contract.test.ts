@@ -57,7 +57,8 @@ describe('schema.graphql against the public contract', () => {
     const contractTypes = new Set(Object.keys(contract.getTypeMap()));
     const wanted = surface(contract);
     const added = [...surface(printed, contractTypes)].filter(
-      ([key, value]) => !wanted.has(key) && (key.includes('(') || isInputObjectType(printed.getType(key.split('.')[0]!))) && value.endsWith('!'),
+      ([key, value]) =>
+        !wanted.has(key) && (key.includes('(') || isInputObjectType(printed.getType(key.split('.')[0]!))) && value.endsWith('!'),
     );
     expect(added).toEqual([]);
   });

@@ -59,7 +59,11 @@ describe('progressFromLogs', () => {
 
 describe('applyChange', () => {
   it('moves forward and bumps the version', () => {
-    const result = applyChange(animation(), { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line(1, 'step 3/30')] }, NOW);
+    const result = applyChange(
+      animation(),
+      { type: 'progressed', status: 'IN_PROGRESS', queuePosition: null, logs: [line(1, 'step 3/30')] },
+      NOW,
+    );
     expect(result?.next).toMatchObject({ status: 'IN_PROGRESS', queuePosition: null, progress: 0.1, logCount: 1, version: 3 });
     expect(result?.appended).toEqual([{ ...line(1, 'step 3/30'), seq: 1 }]);
   });
@@ -77,9 +81,9 @@ describe('applyChange', () => {
 
   it('never raises the queue position', () => {
     expect(applyChange(animation(), { type: 'progressed', status: 'IN_QUEUE', queuePosition: 5, logs: [] }, NOW)).toBeNull();
-    expect(
-      applyChange(animation(), { type: 'progressed', status: 'IN_QUEUE', queuePosition: 1, logs: [] }, NOW)?.next.queuePosition,
-    ).toBe(1);
+    expect(applyChange(animation(), { type: 'progressed', status: 'IN_QUEUE', queuePosition: 1, logs: [] }, NOW)?.next.queuePosition).toBe(
+      1,
+    );
   });
 
   it('never lowers progress', () => {

@@ -155,9 +155,7 @@ describe('the studio page', () => {
     simulator.resume(jobWithPrompt(simulator, FIRST_PROMPT).requestId);
     await ui.status.filter({ hasText: 'Completed' }).waitFor();
     await expectResultPlays(page, ui);
-    const shown = await ui.log
-      .getByRole('listitem')
-      .evaluateAll((items) => items.map((item) => item.lastChild?.textContent?.trim()));
+    const shown = await ui.log.getByRole('listitem').evaluateAll((items) => items.map((item) => item.lastChild?.textContent?.trim()));
     expect(shown).toEqual(jobWithPrompt(simulator, FIRST_PROMPT).logs.map((log) => log.message));
     // Chromium reports each refused attempt to reconnect while the gateway was down.
     expect(problems.filter((problem) => !/WebSocket connection to .* failed/.test(problem))).toEqual([]);

@@ -58,8 +58,9 @@ describe("owners' webhooks", () => {
     const hook = await receiver();
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator, WEBHOOK_ENV);
-    const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ webhookUrl: hook.url }) }))
-      .createAnimation;
+    const created = dataOf(
+      await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ webhookUrl: hook.url }) }),
+    ).createAnimation;
     await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete();
     await hook.until(1);
 
@@ -84,8 +85,9 @@ describe("owners' webhooks", () => {
     const simulator = await startSimulator();
     simulator.plan(() => ({ fail: { status: 500, body: { detail: 'boom', error_type: 'runner_server_error' } } }));
     const gateway = await startTestGateway(simulator, WEBHOOK_ENV);
-    const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ webhookUrl: hook.url }) }))
-      .createAnimation;
+    const created = dataOf(
+      await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ webhookUrl: hook.url }) }),
+    ).createAnimation;
     await hook.until(2);
     expect(hook.received[0]!.headers['webhook-id']).toBe(hook.received[1]!.headers['webhook-id']);
     const verified = new Webhook(SECRET).verify(hook.received[1]!.body, hook.received[1]!.headers as never) as { type: string };
@@ -134,7 +136,11 @@ describe("owners' webhooks", () => {
     expect(result).toEqual({ statusCode: null, error: expect.stringMatching(/private/) });
     expect(hook.received).toEqual([]);
 
-    const allowed = new StandardWebhookSender({ secret: SECRET, allowPrivate: true, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const allowed = new StandardWebhookSender({
+      secret: SECRET,
+      allowPrivate: true,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
     expect(await allowed.send(hook.url.replace('127.0.0.1', 'innocent.example'), 'msg_2', '{}')).toEqual({ statusCode: 200, error: null });
     expect(hook.received).toHaveLength(1);
   });

@@ -53,9 +53,7 @@ describe.each(BACKENDS)('animations survive restarts, on %s', (_name, storeEnv) 
 
     simulator.resume(created.requestId!);
     const revived = await startGatewayProcess(env);
-    const messages = logMessages(
-      await subscribeWs(wsClient(revived.url), AnimationProgressDocument, { id: created.id }).untilComplete(),
-    );
+    const messages = logMessages(await subscribeWs(wsClient(revived.url), AnimationProgressDocument, { id: created.id }).untilComplete());
     expect(messages).toEqual(simulatorLogs(simulator, created.requestId!));
     expect(new Set(messages).size).toBe(messages.length);
     const { animations } = dataOf(await graphqlHttp(revived.url, AnimationsDocument, {}));

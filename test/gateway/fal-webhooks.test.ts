@@ -28,16 +28,14 @@ describe("fal's webhooks", () => {
     const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() })).createAnimation;
     expect(simulator.job(created.requestId!)!.webhookUrl).toBe(`${gateway.url}/webhooks/fal`);
 
-    const events = progressOf(
-      await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete(),
-    );
+    const events = progressOf(await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete());
     expect(events.at(-1)!.status).toBe('COMPLETED');
     expect(events.at(-1)!.animation.video?.url).toContain(created.requestId!);
     expect(simulator.webhooks.filter((w) => w.requestId === created.requestId).map((w) => w.status)).toEqual([200]);
     expect(simulator.calls.byRequest(created.requestId!)).toMatchObject({ status: 0, result: 0 });
   });
 
-  it('finishes a failed request as FAILED with fal\'s reason', async () => {
+  it("finishes a failed request as FAILED with fal's reason", async () => {
     const simulator = await startSimulator();
     simulator.faults.rate = { stream: 1 };
     simulator.plan(() => ({
@@ -45,9 +43,7 @@ describe("fal's webhooks", () => {
     }));
     const gateway = await gatewayWithFalWebhooks(simulator, { RECONCILE_INTERVAL_MS: '600000' });
     const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() })).createAnimation;
-    const events = progressOf(
-      await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete(),
-    );
+    const events = progressOf(await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete());
     expect(events.at(-1)!.animation.error).toEqual({ code: 'UPSTREAM_REJECTED', message: 'videoUrl: No person found in the video' });
   });
 
@@ -102,7 +98,12 @@ describe("fal's webhooks", () => {
     const afterFirst = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
 
     expect((await post(gateway.url, body, simulator.signWebhook(body, requestId))).status).toBe(200);
-    const failedReplay = JSON.stringify({ request_id: requestId, status: 'ERROR', error: 'Invalid status code: 500', payload: { detail: 'late' } });
+    const failedReplay = JSON.stringify({
+      request_id: requestId,
+      status: 'ERROR',
+      error: 'Invalid status code: 500',
+      payload: { detail: 'late' },
+    });
     expect((await post(gateway.url, failedReplay, simulator.signWebhook(failedReplay, requestId))).status).toBe(200);
     const afterReplays = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
     expect(afterReplays).toEqual(afterFirst);

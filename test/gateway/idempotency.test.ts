@@ -48,9 +48,7 @@ describe('idempotency keys', () => {
     simulator.faults.latencyMs = 50;
     const gateway = await startTestGateway(simulator);
     const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ idempotencyKey: 'burst' }) }),
-      ),
+      Array.from({ length: 50 }, () => graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ idempotencyKey: 'burst' }) })),
     );
     const ids = new Set(results.map((result) => dataOf(result).createAnimation.id));
     expect(ids.size).toBe(1);

@@ -133,9 +133,7 @@ describe('an animation from submit to video', () => {
       const events = progressOf(await late.untilComplete());
       expect(events).toHaveLength(1);
       expect(events[0]!.status).toBe('COMPLETED');
-      expect(events[0]!.newLogs.map((log) => log.message)).toEqual(
-        simulatorLogs(simulator, created.createAnimation.requestId!),
-      );
+      expect(events[0]!.newLogs.map((log) => log.message)).toEqual(simulatorLogs(simulator, created.createAnimation.requestId!));
     }
   });
 

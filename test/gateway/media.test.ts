@@ -11,10 +11,15 @@ describe('input files', () => {
   it('uploads a multipart JPEG and MP4 to fal storage, and fal receives storage URLs whose bytes equal the originals', async () => {
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator);
-    const result = await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia() }, {
-      'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'),
-      'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
-    });
+    const result = await graphqlMultipart(
+      gateway.url,
+      CreateAnimationDocument,
+      { input: withoutMedia() },
+      {
+        'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'),
+        'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
+      },
+    );
     const created = dataOf(result).createAnimation;
     expect(created.status).toBe('IN_QUEUE');
 
@@ -53,8 +58,12 @@ describe('input files', () => {
       'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'),
       'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
     });
-    const first = dataOf(await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia({ idempotencyKey: 'k' }) }, files()));
-    const again = dataOf(await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia({ idempotencyKey: 'k' }) }, files()));
+    const first = dataOf(
+      await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia({ idempotencyKey: 'k' }) }, files()),
+    );
+    const again = dataOf(
+      await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia({ idempotencyKey: 'k' }) }, files()),
+    );
     expect(again.createAnimation.id).toBe(first.createAnimation.id);
     expect(simulator.calls.storageInitiate).toBe(2);
     expect(simulator.calls.submit).toBe(1);
@@ -70,12 +79,37 @@ describe('input files', () => {
     const cases: [string, Record<string, unknown>, Record<string, File>, string][] = [
       ['a text file as the image', withoutMedia(), { 'variables.input.image': text, 'variables.input.video': video() }, 'image'],
       ['a video declared as a JPEG', withoutMedia(), { 'variables.input.image': mp4AsJpeg, 'variables.input.video': video() }, 'image'],
-      ['an image declared as an MP4', withoutMedia(), { 'variables.input.image': fixtureFile('character.png', 'image/png'), 'variables.input.video': jpegAsMp4 }, 'video'],
-      ['an image over MAX_IMAGE_BYTES', withoutMedia(), { 'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'), 'variables.input.video': video() }, 'image'],
-      ['both imageUrl and image', { ...input(), videoUrl: null }, { 'variables.input.image': fixtureFile('character.png', 'image/png'), 'variables.input.video': video() }, 'imageUrl'],
+      [
+        'an image declared as an MP4',
+        withoutMedia(),
+        { 'variables.input.image': fixtureFile('character.png', 'image/png'), 'variables.input.video': jpegAsMp4 },
+        'video',
+      ],
+      [
+        'an image over MAX_IMAGE_BYTES',
+        withoutMedia(),
+        { 'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'), 'variables.input.video': video() },
+        'image',
+      ],
+      [
+        'both imageUrl and image',
+        { ...input(), videoUrl: null },
+        { 'variables.input.image': fixtureFile('character.png', 'image/png'), 'variables.input.video': video() },
+        'imageUrl',
+      ],
       ['neither videoUrl nor video', withoutMedia(), { 'variables.input.image': fixtureFile('character.png', 'image/png') }, 'videoUrl'],
-      ['a data: URI that is not an image', input({ imageUrl: `data:image/png;base64,${Buffer.from('<svg/>').toString('base64')}` }), {}, 'imageUrl'],
-      ['a data: URI over MAX_IMAGE_BYTES', input({ imageUrl: `data:image/png;base64,${Buffer.alloc(2000).toString('base64')}` }), {}, 'imageUrl'],
+      [
+        'a data: URI that is not an image',
+        input({ imageUrl: `data:image/png;base64,${Buffer.from('<svg/>').toString('base64')}` }),
+        {},
+        'imageUrl',
+      ],
+      [
+        'a data: URI over MAX_IMAGE_BYTES',
+        input({ imageUrl: `data:image/png;base64,${Buffer.alloc(2000).toString('base64')}` }),
+        {},
+        'imageUrl',
+      ],
     ];
     for (const [what, variables, files, field] of cases) {
       const result = Object.keys(files).length
@@ -91,10 +125,15 @@ describe('input files', () => {
   it('refuses a file over the multipart size limit with BAD_USER_INPUT before it is read', async () => {
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator, { MAX_IMAGE_BYTES: '900', MAX_VIDEO_BYTES: '1000' });
-    const result = await graphqlMultipart(gateway.url, CreateAnimationDocument, { input: withoutMedia() }, {
-      'variables.input.image': fixtureFile('character.png', 'image/png'),
-      'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
-    });
+    const result = await graphqlMultipart(
+      gateway.url,
+      CreateAnimationDocument,
+      { input: withoutMedia() },
+      {
+        'variables.input.image': fixtureFile('character.png', 'image/png'),
+        'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
+      },
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(simulator.calls.storageInitiate).toBe(0);
     expect(dataOf(await graphqlHttp(gateway.url, AnimationsDocument, {})).animations.edges).toEqual([]);

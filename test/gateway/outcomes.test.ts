@@ -10,19 +10,16 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient, type Result } from '../supp
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 
-const progressOf = (results: Result<AnimationProgressSubscription>[]) =>
-  results.map((result) => dataOf(result).animationProgress);
+const progressOf = (results: Result<AnimationProgressSubscription>[]) => results.map((result) => dataOf(result).animationProgress);
 
 async function createAndFollow(gateway: { url: string }) {
   const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() })).createAnimation;
-  const events = progressOf(
-    await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete(),
-  );
+  const events = progressOf(await subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id }).untilComplete());
   return { created, events, last: events.at(-1)! };
 }
 
 describe('how an animation ends', () => {
-  it('is FAILED with fal\'s reason when the request completes but its result is an error', async () => {
+  it("is FAILED with fal's reason when the request completes but its result is an error", async () => {
     const simulator = await startSimulator();
     simulator.plan(() => ({
       fail: { status: 500, body: { detail: 'CUDA out of memory', error_type: 'runner_server_error' } },
@@ -78,7 +75,7 @@ describe('how an animation ends', () => {
     expect(simulator.calls.byRequest(created.requestId!).cancel).toBe(1);
   });
 
-  it('is CANCELLED when cancelled while still in fal\'s queue', async () => {
+  it("is CANCELLED when cancelled while still in fal's queue", async () => {
     const simulator = await startSimulator({ concurrency: 1 });
     simulator.plan(() => ({ pauseAtStep: 1 }));
     const gateway = await startTestGateway(simulator);
@@ -125,9 +122,7 @@ describe('fal refusing a submit', () => {
     });
     const error = result.errors?.[0];
     expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error?.extensions?.fields).toEqual([
-      { field: 'videoUrl', message: 'Could not download the file from the given URL' },
-    ]);
+    expect(error?.extensions?.fields).toEqual([{ field: 'videoUrl', message: 'Could not download the file from the given URL' }]);
     expect(error?.message).toBe('videoUrl: Could not download the file from the given URL');
     expect(simulator.jobs()).toHaveLength(0);
   });

@@ -57,7 +57,11 @@ describe('createAnimation input validation', () => {
   it('rejects values of the wrong GraphQL type with BAD_USER_INPUT, and sends nothing to fal', async () => {
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator);
-    const wrong = [{ ...input(), seed: 'seven' }, { ...input(), prompt: undefined }, { ...input(), resolution: '1080p' }];
+    const wrong = [
+      { ...input(), seed: 'seven' },
+      { ...input(), prompt: undefined },
+      { ...input(), resolution: '1080p' },
+    ];
     for (const bad of wrong) {
       const result = await graphqlHttp(gateway.url, CreateAnimationDocument, { input: bad as CreateAnimationInput });
       expect(result.errors?.[0]?.extensions?.code, JSON.stringify(bad)).toBe('BAD_USER_INPUT');
@@ -77,7 +81,11 @@ describe('createAnimation input validation', () => {
     await graphqlHttp(gateway.url, CreateAnimationDocument, {
       input: input({ negativePrompt: 'blurry', seed: 42, resolution: 'RESOLUTION_720P', numInferenceSteps: 12, cfgScale: 2.5 }),
     });
-    const [withDefaults, explicit] = simulator.jobs().slice(-ACCEPTED.length - 1).map((job) => job.input).slice(-2);
+    const [withDefaults, explicit] = simulator
+      .jobs()
+      .slice(-ACCEPTED.length - 1)
+      .map((job) => job.input)
+      .slice(-2);
     expect(explicit).toEqual({
       prompt: 'a knight in shining armour dancing',
       negative_prompt: 'blurry',

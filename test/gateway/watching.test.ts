@@ -22,9 +22,7 @@ describe('one upstream watcher per animation', () => {
     await Promise.all(subscribers.map((s) => s.waitFor((events) => events.length > 0)));
     simulator.resume(created.requestId!);
 
-    const expected = await Promise.all(subscribers.map((s) => s.untilComplete())).then(() =>
-      simulatorLogs(simulator, created.requestId!),
-    );
+    const expected = await Promise.all(subscribers.map((s) => s.untilComplete())).then(() => simulatorLogs(simulator, created.requestId!));
     for (const subscriber of subscribers) {
       expect(logMessages(subscriber.events)).toEqual(expected);
       expect(progressOf(subscriber.events).at(-1)!.status).toBe('COMPLETED');
@@ -66,7 +64,8 @@ describe('fan-out over WebSockets', () => {
     simulator.resume(created.requestId!);
     await Promise.all(sockets.map((socket) => socket.next((m) => m.type === 'complete')));
 
-    const frames = (socket: (typeof sockets)[number]) => socket.messages.filter((m) => m.type === 'next').map((m) => JSON.stringify(m.payload));
+    const frames = (socket: (typeof sockets)[number]) =>
+      socket.messages.filter((m) => m.type === 'next').map((m) => JSON.stringify(m.payload));
     expect(frames(sockets[0]!)).toEqual(frames(sockets[1]!));
     expect(frames(sockets[0]!).length).toBeGreaterThan(5);
     const lastLean = sockets[2]!.messages.filter((m) => m.type === 'next').at(-1)!;

@@ -24,7 +24,9 @@ describe('SIGTERM', () => {
 
     const running = [];
     for (let i = 0; i < 4; i++) {
-      running.push(dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ prompt: `running ${i}` }) })).createAnimation);
+      running.push(
+        dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ prompt: `running ${i}` }) })).createAnimation,
+      );
     }
     const sockets = await Promise.all([initialisedSocket(gateway.url, {}), initialisedSocket(gateway.url, {})]);
     for (let i = 0; i < 20; i++) {

@@ -19,10 +19,7 @@ async function handshake(url: string, payload: Record<string, unknown> | undefin
   const socket = rawSocket(url);
   await socket.opened;
   socket.send(payload === undefined ? { type: 'connection_init' } : { type: 'connection_init', payload });
-  return Promise.race([
-    socket.next((m) => m.type === 'connection_ack').then(() => 'acknowledged' as const),
-    socket.closed,
-  ]);
+  return Promise.race([socket.next((m) => m.type === 'connection_ack').then(() => 'acknowledged' as const), socket.closed]);
 }
 
 describe('API keys', () => {
@@ -43,7 +40,12 @@ describe('API keys', () => {
     const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }, bearer(ALICE_KEY)));
     const sse = await subscribeSse(gateway.url, AnimationProgressDocument, { id: created.createAnimation.id }).untilComplete();
     expect(sse[0]!.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const sseOk = await subscribeSse(gateway.url, AnimationProgressDocument, { id: created.createAnimation.id }, bearer(ALICE_KEY)).untilComplete();
+    const sseOk = await subscribeSse(
+      gateway.url,
+      AnimationProgressDocument,
+      { id: created.createAnimation.id },
+      bearer(ALICE_KEY),
+    ).untilComplete();
     expect(dataOf(sseOk.at(-1)!).animationProgress.status).toBe('COMPLETED');
 
     expect(await handshake(gateway.url, undefined)).toMatchObject({ code: 4403 });

@@ -44,7 +44,9 @@ describe('internal failures', () => {
       expect(body).not.toMatch(/stack|originalError|postgres|ECONN|terminat|database/i);
       expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
 
-      const logged = gateway.logs.lines.filter((line) => line.includes('"msg":"unexpected error"') && line.includes('"reqId":"trace-1234"'));
+      const logged = gateway.logs.lines.filter(
+        (line) => line.includes('"msg":"unexpected error"') && line.includes('"reqId":"trace-1234"'),
+      );
       // The HTTP, SSE and plain requests each failed once, and each failure was logged once.
       expect(logged).toHaveLength(3);
     } finally {

@@ -15,7 +15,11 @@ function prng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (max: number) => Math.floor(next() * max), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]! };
+  return {
+    next,
+    int: (max: number) => Math.floor(next() * max),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!,
+  };
 }
 
 interface HttpCase {
@@ -33,26 +37,130 @@ const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth 
 
 /** Body generators: each returns one malformed or abusive POST to /graphql. */
 const HTTP_GENERATORS: (() => HttpCase)[] = [
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"query": "{ __typename'.slice(0, 1 + random.int(24))) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: Buffer.from(Array.from({ length: 64 }, () => random.int(256))) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from('{"query":"{ __typename }","operationName":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"}')]) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': random.pick(['text/xml', 'application/octet-stream', 'image/png', 'application/graphql', '']) }, body: json({ query: '{ __typename }' }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: 'mutation($input: CreateAnimationInput!) { createAnimation(input: $input) { id } }', variables: { input: { prompt: 'x'.repeat(200_000 + random.int(500_000)) } } }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: '{ __typename }', variables: nested(200 + random.int(800)) }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: deep(10 + random.int(490)) }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: aliasBomb(100 + random.int(10_000)) }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: `{ ${'__typename '.repeat(5_000 + random.int(45_000))}}` }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json(Array.from({ length: 2 + random.int(200) }, () => ({ query: '{ __typename }' }))) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: random.pick([5, null, {}, [], true]), variables: random.pick(['x', 3, []]) }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: `{ ${'a'.repeat(1 + random.int(20))}(${'x: '.repeat(random.int(50))}) }` }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: `{ __typename ${'@include(if: true) '.repeat(20 + random.int(500))}}` }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: 'subscription { animationProgress(id: "x") { status } }' }) }),
-  () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', 'content-length': '99999999999' }, body: Buffer.from('{}') }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"query": "{ __typename'.slice(0, 1 + random.int(24))),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(Array.from({ length: 64 }, () => random.int(256))),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.concat([
+      Buffer.from('{"query":"{ __typename }","operationName":"'),
+      Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': random.pick(['text/xml', 'application/octet-stream', 'image/png', 'application/graphql', '']) },
+    body: json({ query: '{ __typename }' }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({
+      query: 'mutation($input: CreateAnimationInput!) { createAnimation(input: $input) { id } }',
+      variables: { input: { prompt: 'x'.repeat(200_000 + random.int(500_000)) } },
+    }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: '{ __typename }', variables: nested(200 + random.int(800)) }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: deep(10 + random.int(490)) }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: aliasBomb(100 + random.int(10_000)) }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: `{ ${'__typename '.repeat(5_000 + random.int(45_000))}}` }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json(Array.from({ length: 2 + random.int(200) }, () => ({ query: '{ __typename }' }))),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: random.pick([5, null, {}, [], true]), variables: random.pick(['x', 3, []]) }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: `{ ${'a'.repeat(1 + random.int(20))}(${'x: '.repeat(random.int(50))}) }` }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: `{ __typename ${'@include(if: true) '.repeat(20 + random.int(500))}}` }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: 'subscription { animationProgress(id: "x") { status } }' }),
+  }),
+  () => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', 'content-length': '99999999999' },
+    body: Buffer.from('{}'),
+  }),
   () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(2 * 1024 * 1024, 'a') }),
-  () => multipartPollution(random.pick(['__proto__', 'constructor.prototype', 'variables.__proto__.polluted', 'variables.hasOwnProperty.call', '__proto__.toString'])),
-  () => ({ method: 'GET', path: `/graphql?query=${encodeURIComponent(random.pick(['{', deep(50), aliasBomb(300), '{__schema{types{name}}}']))}&variables=${random.pick(['%7B', 'x', '[]'])}`, headers: { 'x-graphql-yoga-csrf': '1' } }),
-  () => ({ method: random.pick(['PUT', 'DELETE', 'PATCH', 'TRACE']), path: '/graphql', headers: { 'content-type': 'application/json' }, body: json({ query: '{ __typename }' }) }),
-  () => ({ method: 'GET', path: random.pick(['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/%00.js', '/graphql/../healthz', '/' + 'a'.repeat(5000)]), headers: {} }),
+  () =>
+    multipartPollution(
+      random.pick([
+        '__proto__',
+        'constructor.prototype',
+        'variables.__proto__.polluted',
+        'variables.hasOwnProperty.call',
+        '__proto__.toString',
+      ]),
+    ),
+  () => ({
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent(random.pick(['{', deep(50), aliasBomb(300), '{__schema{types{name}}}']))}&variables=${random.pick(['%7B', 'x', '[]'])}`,
+    headers: { 'x-graphql-yoga-csrf': '1' },
+  }),
+  () => ({
+    method: random.pick(['PUT', 'DELETE', 'PATCH', 'TRACE']),
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: json({ query: '{ __typename }' }),
+  }),
+  () => ({
+    method: 'GET',
+    path: random.pick(['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/%00.js', '/graphql/../healthz', '/' + 'a'.repeat(5000)]),
+    headers: {},
+  }),
 ];
 
 function multipartPollution(target: string): HttpCase {
@@ -87,7 +195,9 @@ function send(base: string, hostile: HttpCase, sse: boolean): Promise<{ status: 
       res.on('error', reject);
     });
     request.setTimeout(10_000, () => request.destroy(new Error('no answer within 10 s')));
-    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 0, body: '' }) : reject(error)));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 0, body: '' }) : reject(error),
+    );
     request.end(hostile.body);
   });
 }
@@ -155,7 +265,11 @@ describe('hostile input', () => {
     const simulator = await startSimulator();
     const gateway = await startGatewayProcess({ FAL_API_URL: simulator.url, FAL_KEY: CANARY_FAL_KEY, DATA_DIR: temporaryDirectory() });
     const pid = gateway.child.pid!;
-    const warm = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const warm = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(warm.status).toBe(200);
     const rssBefore = rss(pid);
 
@@ -179,7 +293,8 @@ describe('hostile input', () => {
         if (frame.startsWith('{')) {
           const message = JSON.parse(frame) as { type: string; payload?: unknown };
           const errors = message.type === 'error' ? (message.payload as { extensions?: { code?: string } }[]) : [];
-          for (const error of errors) if (!error.extensions?.code) failures.push(`socket #${i}: error without a code ${frame.slice(0, 200)}`);
+          for (const error of errors)
+            if (!error.extensions?.code) failures.push(`socket #${i}: error without a code ${frame.slice(0, 200)}`);
         }
       }
     }
@@ -188,7 +303,11 @@ describe('hostile input', () => {
     expect(failures).toEqual([]);
     expect(gateway.child.exitCode).toBeNull();
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
-    const after = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const after = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(await after.json()).toEqual({ data: { __typename: 'Query' } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(rss(pid) - rssBefore).toBeLessThan(128);

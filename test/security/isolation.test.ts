@@ -20,8 +20,8 @@ describe('per-owner isolation', () => {
     simulator.plan(() => ({ pauseAtStep: 2 }));
     const gateway = await startTestGateway(simulator, AUTH_ENV);
     const alices = await Promise.all(
-      [1, 2, 3, 4].map(async () =>
-        dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }, bearer(ALICE_KEY))).createAnimation,
+      [1, 2, 3, 4].map(
+        async () => dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }, bearer(ALICE_KEY))).createAnimation,
       ),
     );
     const bob = bearer(BOB_KEY);

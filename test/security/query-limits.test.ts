@@ -4,17 +4,31 @@ import { answersOnEveryTransport, type Answer } from '../support/transports.js';
 
 const heavy =
   'edges { node { id status prompt negativePrompt imageUrl videoUrl resolution seed numInferenceSteps cfgScale progress queuePosition requestId createdAt updatedAt completedAt upstreamError video { url contentType fileName fileSize } error { code message } logs { message level timestamp } statusHistory { status at } } cursor } pageInfo { hasNextPage endCursor }';
-const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: animations(first: 1) { pageInfo { hasNextPage } }`).join(' ')} }`;
+const aliases = (n: number) =>
+  `{ ${Array.from({ length: n }, (_, i) => `a${i}: animations(first: 1) { pageInfo { hasNextPage } }`).join(' ')} }`;
 const directives = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`;
-const tokens = (n: number) => `query ($unused: [Int] = [${Array(n - 15).fill('1').join(' ')}]) { __typename }`;
+const tokens = (n: number) =>
+  `query ($unused: [Int] = [${Array(n - 15)
+    .fill('1')
+    .join(' ')}]) { __typename }`;
 
 /** Each limit: a document one over it, and one at or under it that must not trip it. */
 const LIMITS: [string, string, string, RegExp][] = [
-  ['depth 6', '{ animations { edges { node { video { url { x { y } } } } } } }', '{ animations { edges { node { video { url } } } } }', /depth limit/i],
+  [
+    'depth 6',
+    '{ animations { edges { node { video { url { x { y } } } } } } }',
+    '{ animations { edges { node { video { url } } } } }',
+    /depth limit/i,
+  ],
   ['15 aliases', aliases(16), aliases(15), /aliases limit/i],
   ['10 directives', directives(11), directives(10), /directives limit/i],
   ['1000 tokens', tokens(1001), tokens(1000), /token limit/i],
-  ['cost 20000', `{ a: animations(first: 100) { ${heavy} } b: animations(first: 100) { ${heavy} } }`, `{ animations(first: 100) { ${heavy} } }`, /cost limit/i],
+  [
+    'cost 20000',
+    `{ a: animations(first: 100) { ${heavy} } b: animations(first: 100) { ${heavy} } }`,
+    `{ animations(first: 100) { ${heavy} } }`,
+    /cost limit/i,
+  ],
 ];
 
 function expectRejected(answer: Answer, rule: RegExp, where: string) {

@@ -67,10 +67,7 @@ export class LiveSubscription<T> {
   async untilComplete(timeoutMs = 15_000): Promise<T[]> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`not complete after ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`not complete after ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
     });
     try {
       await Promise.race([this.done, timeout]);

@@ -36,9 +36,7 @@ export class ApiKeyField implements Credentials {
   }
 
   refused(): void {
-    const message = this.key()
-      ? 'The gateway did not accept this API key.'
-      : 'The gateway requires an API key: enter it here.';
+    const message = this.key() ? 'The gateway did not accept this API key.' : 'The gateway requires an API key: enter it here.';
     showFieldError([this.input], this.error, message);
   }
 }

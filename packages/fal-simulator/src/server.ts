@@ -25,8 +25,7 @@ async function handle(
   const url = new URL(req.url ?? '/', ctx.base);
   const body = await readBody(req);
   ctx.calls.record(method, url, req.headers, body);
-  const route =
-    matchQueueRoute(ctx, url.pathname) ?? matchStorageRoute(ctx, url.pathname) ?? matchJwksRoute(ctx, url.pathname);
+  const route = matchQueueRoute(ctx, url.pathname) ?? matchStorageRoute(ctx, url.pathname) ?? matchJwksRoute(ctx, url.pathname);
   if (!route) {
     sendJson(res, 404, { detail: 'Not found' });
     return;

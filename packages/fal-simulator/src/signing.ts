@@ -54,5 +54,7 @@ export class WebhookSigner {
 
 /** RFC 7638 thumbprint: a kid that names this very key. */
 function thumbprint(x: string): string {
-  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }

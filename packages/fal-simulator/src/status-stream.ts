@@ -17,13 +17,7 @@ export interface StatusStreamOptions {
  * Server-sent status events: the current status at once, then one event per visible change,
  * ending the body right after the COMPLETED event.
  */
-export function openStatusStream(
-  res: ServerResponse,
-  queue: JobQueue,
-  job: Job,
-  urls: RequestUrls,
-  options: StatusStreamOptions,
-): void {
+export function openStatusStream(res: ServerResponse, queue: JobQueue, job: Job, urls: RequestUrls, options: StatusStreamOptions): void {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-cache',

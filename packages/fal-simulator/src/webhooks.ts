@@ -95,10 +95,7 @@ export class WebhookDispatcher {
   private async post(url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
     if (!/^https?:\/\//i.test(url)) return { status: undefined, error: `not an http(s) URL: ${url}` };
     const controller = new AbortController();
-    const timeout = setTimeout(
-      () => controller.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)),
-      this.options.timeoutMs,
-    );
+    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     this.inFlight.add(controller);
     try {
       const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });

@@ -33,9 +33,7 @@ function runCli(args: string[]): CliProcess {
   });
   createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
   // 'close', not 'exit': by then stdout and stderr have been read to their end.
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-    child.once('close', (code, signal) => resolve(signal ?? code)),
-  );
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)));
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;

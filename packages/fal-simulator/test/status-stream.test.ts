@@ -1,16 +1,6 @@
 import type { FalClient, QueueStatus, RequestLog } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
-import {
-  ALL_LOGS_4_STEPS,
-  clientFor,
-  ENDPOINT,
-  pauseOnPrompt,
-  settle,
-  startSimulator,
-  statusUrl,
-  submit,
-  VALID_INPUT,
-} from './helpers.js';
+import { ALL_LOGS_4_STEPS, clientFor, ENDPOINT, pauseOnPrompt, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
 /** Opens the status stream with the real client and collects its events (not the async iterator). */
 async function collect(fal: FalClient, requestId: string, logs: boolean) {

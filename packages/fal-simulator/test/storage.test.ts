@@ -101,10 +101,7 @@ describe('fal storage simulator', () => {
     const sim = await startSimulator();
     const initiate = await fetch(`${sim.url}/storage/upload/initiate?storage_type=fal-cdn-v3`, { method: 'POST', body: '{}' });
     expect(initiate.status).toBe(422);
-    expect(((await initiate.json()) as { detail: { loc: string[] }[] }).detail.map((d) => d.loc[1])).toEqual([
-      'content_type',
-      'file_name',
-    ]);
+    expect(((await initiate.json()) as { detail: { loc: string[] }[] }).detail.map((d) => d.loc[1])).toEqual(['content_type', 'file_name']);
     const put = await fetch(`${sim.url}/storage/put/unknown-token`, { method: 'PUT', body: 'x' });
     expect(put.status).toBe(404);
     expect((await download(`${sim.url}/files/unknown-token/x.png`)).status).toBe(404);

@@ -124,9 +124,7 @@ describe('fal simulator webhooks', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const { keys } = (await res.json()) as { keys: Array<Record<string, string>> };
-    expect(keys).toEqual([
-      { kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' },
-    ]);
+    expect(keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' }]);
     expect(Buffer.from(keys[0]?.x ?? '', 'base64url')).toHaveLength(32);
     const { submit, status, stream, result, cancel, storageInitiate, storagePut } = sim.calls;
     expect({ submit, status, stream, result, cancel, storageInitiate, storagePut }).toEqual({

@@ -22,19 +22,14 @@ export type Scrub = (text: string) => string;
 /** A successful result: the model's output must carry a video. */
 export function outcomeOfOutput(output: unknown): UpstreamOutcome {
   const video = toVideo((output as { video?: unknown } | null)?.video);
-  return video
-    ? { kind: 'succeeded', video }
-    : { kind: 'failed', code: 'UPSTREAM_FAILED', message: 'fal finished without a video.' };
+  return video ? { kind: 'succeeded', video } : { kind: 'failed', code: 'UPSTREAM_FAILED', message: 'fal finished without a video.' };
 }
 
 /**
  * A failed result: cancelled, timed out, rejected input (422, with fal's field messages) or
  * a model failure. Returns undefined for statuses that only say fal cannot answer right now.
  */
-export function outcomeOfError(
-  answer: { status: number; body: unknown; userTimeout: boolean },
-  scrub: Scrub,
-): UpstreamOutcome | undefined {
+export function outcomeOfError(answer: { status: number; body: unknown; userTimeout: boolean }, scrub: Scrub): UpstreamOutcome | undefined {
   const errorType = (answer.body as { error_type?: unknown } | undefined)?.error_type;
   if (answer.status === 499 || errorType === 'client_cancelled') return { kind: 'cancelled' };
   if (answer.userTimeout || errorType === 'request_timeout' || errorType === 'startup_timeout') {

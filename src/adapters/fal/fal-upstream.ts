@@ -1,11 +1,6 @@
 import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
 import type { AnimationInput, LogLine, UpstreamOutcome } from '../../domain/animation.js';
-import {
-  UpstreamFailure,
-  type SubmitOptions,
-  type Upstream,
-  type UpstreamStatus,
-} from '../../ports/upstream.js';
+import { UpstreamFailure, type SubmitOptions, type Upstream, type UpstreamStatus } from '../../ports/upstream.js';
 import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';
 import { instrumentedFetch } from './instrumented-fetch.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
@@ -103,9 +98,7 @@ export class FalUpstream implements Upstream {
 
   async result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome> {
     try {
-      const { data } = await this.withDeadline(signal, (abortSignal) =>
-        this.fal.queue.result(this.endpoint, { requestId, abortSignal }),
-      );
+      const { data } = await this.withDeadline(signal, (abortSignal) => this.fal.queue.result(this.endpoint, { requestId, abortSignal }));
       return outcomeOfOutput(data);
     } catch (error) {
       const outcome =

@@ -1,7 +1,7 @@
 /** Which fal call a request is, from its method and path. */
 export function falCallKind(method: string, url: string): string {
   const path = new URL(url).pathname;
-  if (path.includes('/storage/') || method === 'PUT' && !path.endsWith('/cancel')) return 'storage';
+  if (path.includes('/storage/') || (method === 'PUT' && !path.endsWith('/cancel'))) return 'storage';
   if (path.endsWith('/status/stream')) return 'stream';
   if (path.endsWith('/status')) return 'status';
   if (path.endsWith('/cancel')) return 'cancel';

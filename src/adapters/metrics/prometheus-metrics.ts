@@ -5,23 +5,40 @@ import { ANIMATION_STATUSES, type AnimationStatus } from '../../domain/animation
 /** Prometheus metrics of one gateway (its own registry, so several can live in one process). */
 export class PrometheusMetrics implements Telemetry {
   readonly registry = new Registry();
-  private readonly submits = new Counter({ name: 'gateway_submits_total', help: 'createAnimation submits to fal, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly submits = new Counter({
+    name: 'gateway_submits_total',
+    help: 'createAnimation submits to fal, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   private readonly upstreamCalls = new Counter({
     name: 'gateway_upstream_calls_total',
     help: 'HTTP calls to fal, by kind (submit, status, stream, result, cancel, storage) and outcome (HTTP status class, or error)',
     labelNames: ['kind', 'outcome'],
     registers: [this.registry],
   });
-  private readonly subscriptions = new Gauge({ name: 'gateway_subscriptions', help: 'live animationProgress subscriptions (WebSocket and SSE)', registers: [this.registry] });
+  private readonly subscriptions = new Gauge({
+    name: 'gateway_subscriptions',
+    help: 'live animationProgress subscriptions (WebSocket and SSE)',
+    registers: [this.registry],
+  });
   private readonly deliveries = new Histogram({
     name: 'gateway_event_delivery_seconds',
     help: 'time from a change being recorded to a subscriber being sent it',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  private readonly watchers = new Gauge({ name: 'gateway_watchers', help: 'animations this process follows upstream', registers: [this.registry] });
+  private readonly watchers = new Gauge({
+    name: 'gateway_watchers',
+    help: 'animations this process follows upstream',
+    registers: [this.registry],
+  });
   private readonly websockets = new Gauge({ name: 'gateway_websockets', help: 'open GraphQL WebSockets', registers: [this.registry] });
-  private readonly takeovers = new Counter({ name: 'gateway_lease_takeovers_total', help: 'animations taken over from a replica that stopped renewing its lease', registers: [this.registry] });
+  private readonly takeovers = new Counter({
+    name: 'gateway_lease_takeovers_total',
+    help: 'animations taken over from a replica that stopped renewing its lease',
+    registers: [this.registry],
+  });
 
   constructor(animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>) {
     collectDefaultMetrics({ register: this.registry });

@@ -42,11 +42,7 @@ const migrations: Record<string, Migration> = {
         .columns(['owner', 'idempotency_key'])
         .unique()
         .execute();
-      await db.schema
-        .createIndex('animations_owner_created')
-        .on('animations')
-        .columns(['owner', 'created_at', 'id'])
-        .execute();
+      await db.schema.createIndex('animations_owner_created').on('animations').columns(['owner', 'created_at', 'id']).execute();
       await db.schema.createIndex('animations_status').on('animations').column('status').execute();
       await db.schema.createIndex('animations_request_id').on('animations').column('request_id').execute();
 

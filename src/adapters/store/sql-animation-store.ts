@@ -74,10 +74,7 @@ export class SqlAnimationStore implements AnimationStore {
     const after = page.after ? decodeCursor(page.after) : undefined;
     if (after) {
       query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
+        eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
       );
     }
     const rows = await query.execute();
@@ -140,12 +137,7 @@ export class SqlAnimationStore implements AnimationStore {
   }
 
   async webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
-    const rows = await this.db
-      .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('animation_id', '=', id)
-      .orderBy('attempt')
-      .execute();
+    const rows = await this.db.selectFrom('webhook_deliveries').selectAll().where('animation_id', '=', id).orderBy('attempt').execute();
     return rows.map((row) => ({
       attempt: row.attempt,
       statusCode: row.status_code,
@@ -189,12 +181,7 @@ export class SqlAnimationStore implements AnimationStore {
   }
 
   async listUnfinished(): Promise<Animation[]> {
-    const rows = await this.db
-      .selectFrom('animations')
-      .selectAll()
-      .where('status', 'in', UNFINISHED)
-      .orderBy('created_at')
-      .execute();
+    const rows = await this.db.selectFrom('animations').selectAll().where('status', 'in', UNFINISHED).orderBy('created_at').execute();
     return rows.map(toAnimation);
   }
 

@@ -46,7 +46,12 @@ export async function resolveMedia(
   return { kind: 'url', url: url! };
 }
 
-function upload(kind: MediaKind, bytes: Uint8Array<ArrayBuffer>, fileName: string, problem: (message: string) => FieldProblem): MediaSource {
+function upload(
+  kind: MediaKind,
+  bytes: Uint8Array<ArrayBuffer>,
+  fileName: string,
+  problem: (message: string) => FieldProblem,
+): MediaSource {
   const type = sniffType(bytes.subarray(0, 64));
   if (!type || type.kind !== kind) throw badUserInput([problem(`must be a ${ALLOWED[kind]} file`)]);
   const extension = type.mime.split('/')[1]!.replace('quicktime', 'mov').replace('jpeg', 'jpg');
@@ -81,7 +86,9 @@ function decodeDataUri(uri: string, maxBytes: number): Uint8Array<ArrayBuffer> |
   if (estimated > maxBytes + 3) return `is larger than ${maxBytes} bytes`;
   try {
     const bytes = base64 ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'latin1');
-    return bytes.length > maxBytes ? `is larger than ${maxBytes} bytes` : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
+    return bytes.length > maxBytes
+      ? `is larger than ${maxBytes} bytes`
+      : new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
   } catch {
     return 'is not a readable data: URI';
   }

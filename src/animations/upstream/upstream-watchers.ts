@@ -108,7 +108,7 @@ export class UpstreamWatchers {
     }
     if (!finished && !signal.aborted) this.deps.logger.debug({ animationId: id, requestId }, 'polling status');
 
-    for (let failures = 0; !finished && !signal.aborted; ) {
+    for (let failures = 0; !finished && !signal.aborted;) {
       await pause(failures === 0 ? timing.pollIntervalMs : this.backoff(failures), signal);
       if (signal.aborted) return;
       try {

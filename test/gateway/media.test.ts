@@ -7,19 +7,20 @@ import { input } from '../support/inputs.js';
 
 const withoutMedia = (overrides = {}) => ({ ...input(overrides), imageUrl: null, videoUrl: null });
 
+/** createAnimation with the reference image and driving video as multipart files. */
+const createWithFiles = (url: string, image: File, video: File) =>
+  graphqlMultipart(
+    url,
+    CreateAnimationDocument,
+    { input: withoutMedia() },
+    { 'variables.input.image': image, 'variables.input.video': video },
+  );
+
 describe('input files', () => {
   it('uploads a multipart JPEG and MP4 to fal storage, and fal receives storage URLs whose bytes equal the originals', async () => {
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator);
-    const result = await graphqlMultipart(
-      gateway.url,
-      CreateAnimationDocument,
-      { input: withoutMedia() },
-      {
-        'variables.input.image': fixtureFile('character.jpg', 'image/jpeg'),
-        'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
-      },
-    );
+    const result = await createWithFiles(gateway.url, fixtureFile('character.jpg', 'image/jpeg'), fixtureFile('dancer.mp4', 'video/mp4'));
     const created = dataOf(result).createAnimation;
     expect(created.status).toBe('IN_QUEUE');
 
@@ -125,15 +126,7 @@ describe('input files', () => {
   it('refuses a file over the multipart size limit with BAD_USER_INPUT before it is read', async () => {
     const simulator = await startSimulator();
     const gateway = await startTestGateway(simulator, { MAX_IMAGE_BYTES: '900', MAX_VIDEO_BYTES: '1000' });
-    const result = await graphqlMultipart(
-      gateway.url,
-      CreateAnimationDocument,
-      { input: withoutMedia() },
-      {
-        'variables.input.image': fixtureFile('character.png', 'image/png'),
-        'variables.input.video': fixtureFile('dancer.mp4', 'video/mp4'),
-      },
-    );
+    const result = await createWithFiles(gateway.url, fixtureFile('character.png', 'image/png'), fixtureFile('dancer.mp4', 'video/mp4'));
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(simulator.calls.storageInitiate).toBe(0);
     expect(dataOf(await graphqlHttp(gateway.url, AnimationsDocument, {})).animations.edges).toEqual([]);

@@ -60,7 +60,10 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     const env = await clusterEnv(simulator);
     const replicas = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
     const created = dataOf(await graphqlHttp(replicas[0].url, CreateAnimationDocument, { input: input() })).createAnimation;
-    await simulator.waitFor(() => simulator.job(created.requestId!)?.paused === true);
+    // The job may reach its pause before the watching replica has opened the stream: wait for both.
+    await simulator.waitFor(
+      () => simulator.job(created.requestId!)?.paused === true && simulator.calls.byRequest(created.requestId!).stream > 0,
+    );
     expect(simulator.calls.byRequest(created.requestId!).stream).toBe(1);
 
     // Whichever replica took the lease watches the animation: kill that one, follow on the other.

@@ -58,7 +58,9 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
   const payloads = new SharedPayloads();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: graphqlSocketClass(payloads) });
   const socketsPerOwner = new Map<string, number>();
+  // Shared by every socket rather than made for each.
   const socketClosed = () => options.telemetry.socketClosed();
+  const socketError = (err: Error) => options.logger.debug({ err }, 'websocket error');
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== yoga.graphqlEndpoint) {
@@ -160,7 +162,7 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
     options.telemetry.socketOpened();
     ws.on('close', socketClosed);
     ws.removeAllListeners('error');
-    ws.on('error', (err) => options.logger.debug({ err }, 'websocket error'));
+    ws.on('error', socketError);
   });
 
   return {

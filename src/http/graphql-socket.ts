@@ -6,12 +6,22 @@ import type { SharedPayloads } from './shared-payloads.js';
  * written with their shared payloads in place, and text messages reach graphql-ws as
  * strings. (graphql-ws holds each subscribe message for as long as its subscription
  * runs; as a string it keeps only its text, not the buffer ws read it into.)
+ *
+ * graphql-ws waits for each frame's write callback before it takes the subscription's
+ * next result. Frames to one socket go out in order whatever it waits for, and a socket
+ * that fails is closed (graphql-ws hears of it by the close), so the callback is called
+ * as soon as the frame is queued: a fan-out to thousands of sockets then costs no
+ * callback round per frame.
  */
 export function graphqlSocketClass(payloads: SharedPayloads): typeof WebSocket {
   return class GraphqlSocket extends WebSocket {
     override send(data: unknown, ...rest: unknown[]): void {
       const send = super.send as (data: unknown, ...rest: unknown[]) => void;
-      send.call(this, typeof data === 'string' ? payloads.frame(data) : data, ...rest);
+      const frame = typeof data === 'string' ? payloads.frame(data) : data;
+      const written = rest.at(-1);
+      if (typeof written !== 'function') return send.call(this, frame, ...rest);
+      send.call(this, frame, ...rest.slice(0, -1));
+      (written as () => void)();
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {

@@ -73,14 +73,15 @@ class ResultStream implements AsyncIterableIterator<ExecutionResult> {
   ) {}
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    return this.source.next().then(
-      (step) => this.resultOf(step),
-      (error: unknown) => {
-        this.leave();
-        throw error;
-      },
-    );
+    return this.source.next().then(this.onStep, this.onFailure);
   }
+
+  // Made once per stream rather than per event.
+  private readonly onStep = (step: IteratorResult<unknown>) => this.resultOf(step);
+  private readonly onFailure = (error: unknown): never => {
+    this.leave();
+    throw error;
+  };
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.leave();

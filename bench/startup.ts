@@ -1,6 +1,6 @@
 /**
  * Time to ready and idle memory of the compiled gateway in embedded (sandbox) mode:
- * starts `node dist/main.js` five times on a fresh DATA_DIR, measures from spawn until
+ * starts `node dist/main.js` (with the flags `npm start` gives it) five times on a fresh DATA_DIR, measures from spawn until
  * /readyz answers 200, then reads VmRSS after 3 s idle. Run `npm run build` first.
  */
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT, repoPath } from './lib/paths.js';
+import { GATEWAY_NODE_ARGS, REPO_ROOT, repoPath } from './lib/paths.js';
 import { freePort } from './lib/services.js';
 
 const RUNS = 5;
@@ -19,7 +19,7 @@ export async function measureStartup(): Promise<{ readyMs: number; idleRssMiB: n
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-startup-'));
     const port = await freePort();
     const started = performance.now();
-    const child = spawn(process.execPath, [repoPath('dist/main.js')], {
+    const child = spawn(process.execPath, [...GATEWAY_NODE_ARGS, repoPath('dist/main.js')], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: 'ignore',

@@ -59,7 +59,7 @@ function machineSection(m: MachineInfo, entry: BenchReport['gatewayEntry'], nois
     `| pinning | ${m.pinned ? 'server on CPU0, load generators (autocannon, WS clients, simulator) on CPU1, with taskset' : 'none (taskset missing or disabled): figures are not comparable with pinned runs'} |`,
     `| load average at start / end | ${m.loadAverageAtStart} / ${noise.loadAverageAtEnd} (other users' processes share this machine) |`,
     `| CPU over the run | ${fmt(noise.busyPercent)}% busy (the bench included), ${fmt(noise.stealPercent, 1)}% stolen by the hypervisor |`,
-    `| gateway | commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes under src/' : ''}, ${entry === 'dist' ? 'compiled: `node --max-semi-space-size=64 dist/main.js`, as `npm start` runs it' : 'from source: `node --conditions=@uni-animate/source --import tsx src/main.ts`'} |`,
+    `| gateway | commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes under src/' : ''}, ${entry === 'dist' ? 'compiled: `node --max-semi-space-size=64 --min-semi-space-size=64 dist/main.js`, as `npm start` runs it' : 'from source: `node --conditions=@uni-animate/source --import tsx src/main.ts`'} |`,
     '',
     `Versions (node_modules): ${Object.entries(m.packages)
       .map(([name, version]) => `${name} ${version}`)

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { JobPlan, SimulatorOptions } from '@uni-animate/fal-simulator';
 import { BENCH_AUTHORIZATION } from '../config.js';
-import { REPO_ROOT, repoPath, TSX_ARGS } from './paths.js';
+import { GATEWAY_NODE_ARGS, REPO_ROOT, repoPath, TSX_ARGS } from './paths.js';
 import { fdCount, rssKiB } from './proc.js';
 import { pollUntil, type ManagedProcess, type ProcessGroup } from './processes.js';
 
@@ -94,8 +94,7 @@ export class GatewayProcess {
     mkdirSync(dataDir, { recursive: true });
     const logFile = join(dir, 'gateway.log');
     const nodeArgs = [
-      // As `npm start` runs it: a larger young generation for the allocation bursts of a fan-out.
-      '--max-semi-space-size=64',
+      ...GATEWAY_NODE_ARGS,
       ...(options.gcHook ? GC_PRELOAD : []),
       ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []),
       ...(options.entry === 'source' ? TSX_ARGS : []),

@@ -8,7 +8,7 @@
  *   POST /unwatch  {requestId}
  *   POST /resume   {requestId}
  *   GET  /job?id=  snapshot (without input and logs), plus stepTimes/statusTimes of a watched job
- *   GET  /calls[?id=]  totals, or one request's {status, stream, result, cancel}
+ *   GET  /calls[?id=]  totals, or one request's {status, stream, result, cancel, resultFile}
  *   GET  /wait-step?id=&step=&timeoutMs=  resolves once that job has logged `step`
  *   GET  /backlog  jobs submitted and jobs not completed yet
  *   POST /exit     stops the simulator and exits
@@ -136,7 +136,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case 'GET /calls': {
       const c = sim.calls;
       if (id) return send(res, 200, c.byRequest(id));
-      return send(res, 200, { submit: c.submit, status: c.status, stream: c.stream, result: c.result, cancel: c.cancel });
+      return send(res, 200, {
+        submit: c.submit,
+        status: c.status,
+        stream: c.stream,
+        result: c.result,
+        cancel: c.cancel,
+        resultFile: c.resultFile,
+      });
     }
     case 'GET /wait-step': {
       const step = Number(url.searchParams.get('step'));

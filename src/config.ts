@@ -141,6 +141,8 @@ const fal = z
     SUBMIT_TIMEOUT_MS: int(120_000, 1),
     /** Longest a status, result or cancel call to fal may take, retries included. */
     UPSTREAM_TIMEOUT_MS: int(15_000, 1),
+    /** How long fal should keep the files of each request (uploads and results): long enough for the gateway to copy them. */
+    FAL_OBJECT_TTL_S: int(86_400, 60),
   })
   .transform((e) => ({
     /** Secret: never logged or returned. */
@@ -154,6 +156,7 @@ const fal = z
     /** How often SUBMITTING animations older than the submit timeout are looked for. */
     submitSweepMs: Math.max(1_000, Math.floor(e.SUBMIT_TIMEOUT_MS / 2)),
     callTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    objectTtlSeconds: e.FAL_OBJECT_TTL_S,
   }));
 
 /** The simulated fal of sandbox mode: timings a newcomer can watch. */
@@ -216,6 +219,52 @@ const store = z
       : { kind: 'embedded' as const, dataDir: e.DATA_DIR },
   );
 
+const media = z
+  .object({
+    /** The embedded media store keeps its files under DATA_DIR/media. */
+    DATA_DIR: z.string().default('./data'),
+    /** Keep results in this S3 bucket instead of DATA_DIR/media (credentials: the AWS SDK's standard chain). */
+    MEDIA_S3_BUCKET: text,
+    /** S3-compatible endpoint (MinIO, R2, …); AWS when unset. */
+    MEDIA_S3_ENDPOINT: url,
+    MEDIA_S3_REGION: z.string().default('us-east-1'),
+    /** `1`: path-style bucket addressing, as most S3-compatible servers need. */
+    MEDIA_S3_FORCE_PATH_STYLE: flag,
+    /** Signs media URLs; every replica needs the same one. Generated and kept in DATA_DIR when unset. Secret. */
+    MEDIA_SIGNING_SECRET: text.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** Lifetime of a signed media URL; reading the animation again gives a fresh one. */
+    MEDIA_URL_TTL_S: int(3_600, 1),
+    /** Days a result is kept after it completes; kept until deleted when unset. */
+    MEDIA_RETENTION_DAYS: text
+      .transform((value) => (value === undefined ? undefined : Number(value)))
+      .pipe(z.number().positive().optional()),
+    /** Largest result video the gateway copies from fal. */
+    MAX_RESULT_BYTES: int(1024 ** 3, 1),
+    /** Downloads of fal's result file that may fail before the animation is FAILED with RESULT_UNAVAILABLE. */
+    RESULT_COPY_ATTEMPTS: int(8, 1),
+  })
+  .transform((e) => ({
+    store: e.MEDIA_S3_BUCKET
+      ? {
+          kind: 's3' as const,
+          bucket: e.MEDIA_S3_BUCKET,
+          endpoint: e.MEDIA_S3_ENDPOINT,
+          region: e.MEDIA_S3_REGION,
+          forcePathStyle: e.MEDIA_S3_FORCE_PATH_STYLE ?? false,
+        }
+      : { kind: 'files' as const, dir: `${e.DATA_DIR.replace(/\/+$/, '')}/media` },
+    /** Secret. */
+    signingSecret: e.MEDIA_SIGNING_SECRET,
+    /** Where a generated signing secret is kept. */
+    signingSecretFile: `${e.DATA_DIR.replace(/\/+$/, '')}/media-signing-secret`,
+    urlTtlSeconds: e.MEDIA_URL_TTL_S,
+    retentionDays: e.MEDIA_RETENTION_DAYS,
+    /** How often expired results are looked for. */
+    retentionSweepMs: 600_000,
+    maxResultBytes: e.MAX_RESULT_BYTES,
+    copyAttempts: e.RESULT_COPY_ATTEMPTS,
+  }));
+
 const redis = z
   .object({
     /** redis://… to share subscription events between replicas. */
@@ -247,7 +296,7 @@ const ownerWebhooks = z
     maxRetryMs: e.WEBHOOK_MAX_RETRY_MS,
   }));
 
-const subsystems = { server, log, auth, limits, fal, sandbox, watching, store, redis, ownerWebhooks };
+const subsystems = { server, log, auth, limits, fal, sandbox, watching, store, media, redis, ownerWebhooks };
 
 export type Config = { [Name in keyof typeof subsystems]: z.output<(typeof subsystems)[Name]> };
 export type AuthConfig = Config['auth'];

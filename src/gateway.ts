@@ -9,6 +9,11 @@ import { openAnimationStore } from './adapters/store/open-store.js';
 import { StandardWebhookSender } from './adapters/webhooks/webhook-sender.js';
 import { AnimationRecorder } from './animations/animation-recorder.js';
 import { AnimationService } from './animations/animation-service.js';
+import { MediaLinks } from './animations/custody/media-links.js';
+import { RetentionSweep } from './animations/custody/retention-sweep.js';
+import { VideoCustody } from './animations/custody/video-custody.js';
+import { FileMediaStore } from './adapters/media/file-media-store.js';
+import { keptSigningSecret } from './adapters/media/signing-secret.js';
 import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js';
 import { UpstreamWatchers } from './animations/upstream/upstream-watchers.js';
 import { WatchCoordinator } from './animations/upstream/watch-coordinator.js';
@@ -18,6 +23,7 @@ import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
 import { createLogger, type Logger } from './logger.js';
 import type { AnimationEvents } from './ports/animation-events.js';
+import type { MediaStore } from './ports/media-store.js';
 import { animationGlobalId } from './resolvers/global-id.js';
 import { createGatewayServer } from './server.js';
 
@@ -51,6 +57,11 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const simulator = config.fal.sandbox ? await (await import('@uni-animate/fal-simulator')).startFalSimulator(config.sandbox) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
   const events = await openEvents(config, logger);
+  const media = await openMediaStore(config);
+  if (config.store.kind === 'postgres' && (config.media.store.kind === 'files' || !config.media.signingSecret)) {
+    // A database shared by replicas hints at several of them: each must serve every video and accept every URL.
+    logger.warn('with several replicas, set MEDIA_S3_BUCKET (or share DATA_DIR) and the same MEDIA_SIGNING_SECRET on each');
+  }
   const metrics = new PrometheusMetrics(() => store.countByStatus());
   const falKey = simulator ? 'sandbox' : config.fal.key;
   const falWebhookUrl = config.server.publicUrl ? `${config.server.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
@@ -61,23 +72,48 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     endpoint: config.fal.endpoint,
     callTimeoutMs: config.fal.callTimeoutMs,
     onCall: (kind, outcome) => metrics.upstreamCall(kind, outcome),
+    objectTtlSeconds: config.fal.objectTtlSeconds,
   });
   const { ownerWebhooks, watching, limits } = config;
+  const links = new MediaLinks({
+    secret: config.media.signingSecret ?? (await keptSigningSecret(config.media.signingSecretFile)),
+    ttlSeconds: config.media.urlTtlSeconds,
+    publicUrl: config.server.publicUrl,
+  });
   const notifier = ownerWebhooks.secret
     ? new WebhookNotifier({
         store,
         sender: new StandardWebhookSender({ secret: ownerWebhooks.secret, allowPrivate: ownerWebhooks.allowPrivate }),
         logger,
         publicId: (animation) => animationGlobalId(animation.id),
+        publicVideo: (animation) => links.videoOf(animation),
         timing: { maxAttempts: ownerWebhooks.maxAttempts, retryBaseMs: ownerWebhooks.retryBaseMs, maxRetryMs: ownerWebhooks.maxRetryMs },
       })
     : undefined;
   const recorder = new AnimationRecorder({ store, events, logger, onFinished: notifier && ((animation) => notifier.notify(animation)) });
+  const custody = new VideoCustody({
+    media,
+    store,
+    recorder,
+    logger,
+    options: {
+      attempts: config.media.copyAttempts,
+      retryBaseMs: watching.pollIntervalMs,
+      maxBackoffMs: watching.maxBackoffMs,
+      maxBytes: config.media.maxResultBytes,
+      retentionDays: config.media.retentionDays,
+    },
+  });
+  const retention =
+    config.media.retentionDays === undefined
+      ? undefined
+      : new RetentionSweep({ store, custody, logger, everyMs: config.media.retentionSweepMs });
   const watchers = new UpstreamWatchers({
     upstream,
     store,
     events,
     recorder,
+    custody,
     logger,
     telemetry: metrics,
     timing: {
@@ -100,6 +136,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     events,
     upstream,
     recorder,
+    custody,
+    links,
     watchers: coordinator,
     logger,
     telemetry: metrics,
@@ -122,14 +160,18 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     authenticator: new Authenticator(config.auth),
     logger,
     metrics,
+    media,
+    links,
     falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.fal.jwksUrl, scrub: secretScrubber(falKey) }),
     dependenciesReady: async () => (await store.ping()) && (await events.ping()),
   });
 
+  // Listening first: the server's URL is in the video URLs that watchers and webhooks hand out.
+  const { url, port } = await server.listen();
   await animations.start();
   coordinator.start();
+  retention?.start();
   await notifier?.resume();
-  const { url, port } = await server.listen();
   logger.info(
     { url: `${url}/graphql`, sandbox: Boolean(simulator), store: config.store.kind, redis: Boolean(config.redis) },
     simulator
@@ -146,10 +188,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     stop() {
       stopping ??= (async () => {
         animations.stop();
+        retention?.stop();
         await server.stop(config.server.shutdownGraceMs);
         await coordinator.stop();
         await notifier?.stop();
         await events.close();
+        media.close();
         await store.close();
         await simulator?.stop();
         logger.info('stopped');
@@ -157,6 +201,14 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       return stopping;
     },
   };
+}
+
+/** Where results are kept: S3 when a bucket is configured (the AWS SDK is loaded only then), else files under DATA_DIR/media. */
+async function openMediaStore(config: Config): Promise<MediaStore> {
+  const location = config.media.store;
+  if (location.kind === 'files') return new FileMediaStore(location.dir);
+  const { S3MediaStore } = await import('./adapters/media/s3-media-store.js');
+  return new S3MediaStore(location);
 }
 
 /** The event bus: Redis when configured (its client is loaded only then: it costs start-up time), else in-process. */

@@ -12,6 +12,9 @@ import { requestIdFrom } from './http/request-id.js';
 import type { Logger } from './logger.js';
 import type { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 import type { UpstreamWebhooks } from './ports/upstream.js';
+import type { MediaStore } from './ports/media-store.js';
+import { MEDIA_PATH, type MediaLinks } from './animations/custody/media-links.js';
+import { mediaRoute } from './http/media-route.js';
 
 export interface ServerDeps {
   config: Config;
@@ -19,6 +22,10 @@ export interface ServerDeps {
   authenticator: Authenticator;
   logger: Logger;
   metrics: PrometheusMetrics;
+  /** Kept videos, served at /media/… */
+  media: MediaStore;
+  /** Signs and checks media URLs; learns the server's URL when it listens. */
+  links: MediaLinks;
   /** Verifies and reads fal's webhooks, served at /webhooks/fal. */
   falWebhooks: UpstreamWebhooks;
   /** The built studio page served at `/`. @default web/dist */
@@ -54,6 +61,12 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   });
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
+  const media = mediaRoute({
+    links: deps.links,
+    findVideo: (key) => deps.animations.keptVideo(key),
+    media: deps.media,
+    logger,
+  });
   const bodyLimit = requestBodyLimit(limits);
   let stopping = false;
   /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
@@ -89,6 +102,14 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       });
       return;
     }
+    if (path.startsWith(MEDIA_PATH)) {
+      media(req, res, new URL(req.url ?? '/', 'http://gateway')).catch((err: unknown) => {
+        logger.error({ err, reqId }, 'media request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+      return;
+    }
     if (path !== yoga.graphqlEndpoint && site(req, res, path)) return;
     if (bodyLimit(req, res)) return;
     void yoga(req as IncomingMessage, res as ServerResponse, { reqId });
@@ -113,7 +134,9 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       });
       const { port } = server.address() as AddressInfo;
       const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-      return { url: `http://${host}:${port}`, port };
+      const url = `http://${host}:${port}`;
+      deps.links.serveFrom(url);
+      return { url, port };
     },
     async stop(graceMs = 0) {
       stopping = true;

@@ -174,6 +174,8 @@ export interface RequestCalls {
   stream: number;
   result: number;
   cancel: number;
+  /** Downloads of the result video (the gateway copies it once). */
+  resultFile: number;
 }
 
 export interface CallTotals extends RequestCalls {

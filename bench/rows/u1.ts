@@ -84,16 +84,17 @@ export async function runU1(ctx: RowContext): Promise<RowResult> {
     await group.stopAll();
   }
 
-  const upstream = (c: U1Case) => c.calls.submit + c.calls.status + c.calls.stream + c.calls.result + c.calls.cancel;
+  const upstream = (c: U1Case) => c.calls.submit + c.calls.status + c.calls.stream + c.calls.result + c.calls.cancel + c.calls.resultFile;
   const checks: Check[] = cases.map((c) => ({
     label: `${fmt(c.subscribers)} subscriber${c.subscribers === 1 ? '' : 's'}`,
-    figure: `${fmt(upstream(c))} calls (submit ${c.calls.submit}, stream ${c.calls.stream}, status ${c.calls.status}, result ${c.calls.result})`,
+    figure: `${fmt(upstream(c))} calls (submit ${c.calls.submit}, stream ${c.calls.stream}, status ${c.calls.status}, result ${c.calls.result}, video download ${c.calls.resultFile})`,
     baseline: `polling ${fmt(c.pollingDesign.total)} calls`,
     ratio: c.pollingDesign.total > 0 ? `${fmt(upstream(c) / c.pollingDesign.total, 4)}×` : '—',
-    target: '1 submit + 1 stream (or 1 poll chain) + 1 result',
+    target: '1 submit + 1 stream (or 1 poll chain) + 1 result + 1 video download',
     pass:
       c.calls.submit === 1 &&
       c.calls.result === 1 &&
+      c.calls.resultFile === 1 &&
       c.calls.cancel === 0 &&
       (c.calls.stream === 1 || (c.calls.stream === 0 && c.calls.status >= 1)) &&
       c.completedSubscribers >= c.subscribers,

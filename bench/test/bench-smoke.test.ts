@@ -82,11 +82,11 @@ describe('npm run bench, smoke size', () => {
       expect(s4.fanoutDuringLoad.invalid).toBe(0);
       for (const count of Object.values(s4.fanoutDuringLoad.receiptsPerStep)) expect(count).toBe(subscribers);
 
-      // U1: one submit, one status stream and one result per animation, whatever the subscribers.
+      // U1: one submit, one status stream, one result and one download of the video per animation, whatever the subscribers.
       const u1 = row(report.rows, 'U1').raw as { cases: U1Case[] };
       expect(u1.cases.map((c) => c.subscribers)).toEqual(config.u1.subscribers);
       for (const c of u1.cases) {
-        expect(c.calls).toEqual({ submit: 1, status: 0, stream: 1, result: 1, cancel: 0 });
+        expect(c.calls).toEqual({ submit: 1, status: 0, stream: 1, result: 1, cancel: 0, resultFile: 1 });
         expect(c.completedSubscribers).toBe(c.subscribers);
         expect(c.statuses.COMPLETED).toBe(c.subscribers);
       }

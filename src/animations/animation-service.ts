@@ -4,8 +4,10 @@ import { InvalidCursorError, type AnimationStore, type Page } from '../ports/ani
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
 import {
+  isKept,
   isTerminal,
   type Animation,
+  type KeptVideo,
   type AnimationLog,
   type AnimationStatus,
   type UpstreamOutcome,
@@ -19,6 +21,8 @@ import { changeFor } from '../domain/state-machine.js';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.js';
 import { inputHash, validateCreateInput, validateWebhookUrl } from './input/validation.js';
 import type { Log } from '../ports/log.js';
+import type { MediaLinks, PublicVideo } from './custody/media-links.js';
+import type { VideoCustody } from './custody/video-custody.js';
 
 export interface AnimationServiceOptions {
   /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. */
@@ -67,6 +71,10 @@ export class AnimationService {
       events: AnimationEvents;
       upstream: Upstream;
       recorder: AnimationRecorder;
+      /** Keeps results; erases everything of a deleted animation. */
+      custody: VideoCustody;
+      /** Signed URLs of kept videos. */
+      links: MediaLinks;
       /** Starts following an animation upstream (once, cluster-wide). */
       watchers: { watch(animation: Animation): void };
       logger: Log;
@@ -109,6 +117,7 @@ export class AnimationService {
         progress: null,
         upstreamError: null,
         video: null,
+        upstreamVideo: null,
         error: null,
         idempotencyKey,
         inputHash: hash,
@@ -177,6 +186,18 @@ export class AnimationService {
     return this.deps.store.statusHistory(animation.id);
   }
 
+  /** The video as its owner sees it, with a fresh signed URL. */
+  videoFile(animation: Animation): PublicVideo | null {
+    return this.deps.links.videoOf(animation);
+  }
+
+  /** The kept video stored under `key` and its owner; the media route checks the URL's signature against them. */
+  async keptVideo(key: string): Promise<{ owner: string; video: KeptVideo } | undefined> {
+    const animation = await this.deps.store.get(key.slice(0, key.indexOf('/')));
+    const video = animation?.video;
+    return animation && video && isKept(video) && video.key === key ? { owner: animation.owner, video } : undefined;
+  }
+
   /**
    * Follows an animation live, as an iterator over its shared feed; throws NOT_FOUND
    * before the first event when it is not the owner's.
@@ -191,19 +212,41 @@ export class AnimationService {
     if (!animation) throw notFound();
     if (isTerminal(animation.status)) return animation;
     // Still SUBMITTING: recorded as cancelled now; the submit cancels upstream once fal answers.
-    if (animation.requestId) {
-      let cancelled: boolean;
-      try {
-        cancelled = await this.deps.upstream.cancel(animation.requestId);
-      } catch (error) {
-        if (error instanceof UpstreamFailure) throw upstreamError('fal did not accept the cancellation.', error.status);
-        throw error;
-      }
-      // fal says it already finished: the watcher records how.
-      if (!cancelled) return (await this.deps.store.get(id)) ?? animation;
-    }
+    // fal says it already finished: the watcher records how.
+    if (animation.requestId && !(await this.cancelUpstream(animation.requestId))) return (await this.deps.store.get(id)) ?? animation;
     const recorded = await this.deps.recorder.record(id, { type: 'cancelled' });
     return recorded?.animation ?? (await this.deps.store.get(id)) ?? animation;
+  }
+
+  /**
+   * Deletes an animation with its logs, history and kept files, cancelling it at fal first
+   * when it is unfinished. Deleting it again answers the same; another owner's id is
+   * NOT_FOUND like a missing one.
+   */
+  async delete(owner: string, id: string): Promise<string> {
+    const animation = await this.get(owner, id);
+    if (!animation) {
+      if (await this.deps.store.wasDeleted(id, owner)) return id;
+      throw notFound();
+    }
+    if (!isTerminal(animation.status)) {
+      if (animation.requestId) await this.cancelUpstream(animation.requestId);
+      // Stops its watcher, and a copy under way, before the files go.
+      await this.deps.recorder.record(id, { type: 'cancelled' });
+    }
+    await this.deps.custody.erase(animation);
+    this.deps.logger.info({ animationId: id }, 'animation deleted');
+    return id;
+  }
+
+  /** Resolves false when fal says the request already finished. */
+  private async cancelUpstream(requestId: string): Promise<boolean> {
+    try {
+      return await this.deps.upstream.cancel(requestId);
+    } catch (error) {
+      if (error instanceof UpstreamFailure) throw upstreamError('fal did not accept the cancellation.', error.status);
+      throw error;
+    }
   }
 
   /**
@@ -214,7 +257,7 @@ export class AnimationService {
   async finishFromWebhook(requestId: string, outcome: UpstreamOutcome): Promise<boolean> {
     const animation = await this.deps.store.findByRequestId(requestId);
     if (!animation) return false;
-    await this.deps.recorder.record(animation.id, changeFor(outcome));
+    await this.deps.recorder.record(animation.id, changeFor(outcome, this.now()));
     return true;
   }
 

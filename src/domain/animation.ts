@@ -21,11 +21,26 @@ export interface AnimationLog {
   timestamp: string;
 }
 
+/** A file as fal reports it: on fal's CDN, public, kept only as long as fal keeps it. */
 export interface VideoFile {
   url: string;
   contentType: string | null;
   fileName: string | null;
   fileSize: number | null;
+}
+
+/** A video the gateway copied into its own media store; served under signed URLs. */
+export interface KeptVideo {
+  /** Where it is in the media store: `<animation id>/<fileName>`. */
+  key: string;
+  /** Read from the bytes, not from fal's word. */
+  contentType: string;
+  fileName: string;
+  fileSize: number;
+  /** Strong validator for the route: the SHA-256 of the bytes, hex. */
+  sha256: string;
+  /** When the retention sweep deletes it; null: kept until deleted. */
+  expiresAt: string | null;
 }
 
 export interface AnimationFailure {
@@ -54,7 +69,13 @@ export interface Animation extends AnimationInput {
   progress: number | null;
   /** Why fal cannot be reached right now, while the watcher keeps trying; null when healthy. */
   upstreamError: string | null;
-  video: VideoFile | null;
+  /**
+   * The result: a KeptVideo, or fal's own file for animations completed before the
+   * gateway kept results (rows from earlier versions).
+   */
+  video: KeptVideo | VideoFile | null;
+  /** fal's result while the gateway copies it (status IN_PROGRESS); private to the gateway. */
+  upstreamVideo: VideoFile | null;
   error: AnimationFailure | null;
   idempotencyKey: string | null;
   inputHash: string;
@@ -87,6 +108,10 @@ export interface AnimationChange {
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<AnimationStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+export function isKept(video: KeptVideo | VideoFile): video is KeptVideo {
+  return 'key' in video;
+}
 
 export function isTerminal(status: AnimationStatus): boolean {
   return TERMINAL_STATUSES.has(status);

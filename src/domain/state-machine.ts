@@ -9,6 +9,7 @@ import {
   type AnimationFailure,
   type AnimationLog,
   type AnimationStatus,
+  type KeptVideo,
   type LogLine,
   type UpstreamOutcome,
   type VideoFile,
@@ -24,16 +25,27 @@ export type Change =
       queuePosition: number | null;
       logs: LogLine[];
     }
-  | { type: 'completed'; video: VideoFile }
-  | { type: 'failed'; error: AnimationFailure }
+  /** fal finished with this video; the gateway copies it before COMPLETED. */
+  | { type: 'resultReady'; video: VideoFile; logs: LogLine[] }
+  /** Log lines of the gateway's own (saving the video), with no other change. */
+  | { type: 'noted'; logs: LogLine[] }
+  | { type: 'completed'; video: KeptVideo }
+  | { type: 'failed'; error: AnimationFailure; logs?: LogLine[] }
   | { type: 'cancelled' }
   | { type: 'upstreamTrouble'; message: string | null };
 
-/** The change that records how a finished upstream request turned out. */
-export function changeFor(outcome: UpstreamOutcome): Change {
+/** A log line the gateway adds to an animation's own, as fal's lines look. */
+export function gatewayLogLine(message: string, level: 'INFO' | 'WARN' | 'ERROR', at: Date): LogLine {
+  return { message, level, timestamp: at.toISOString() };
+}
+
+export const SAVING_THE_VIDEO = 'Saving the video';
+
+/** The change that records how a finished upstream request turned out; a video is saved before COMPLETED. */
+export function changeFor(outcome: UpstreamOutcome, at: Date): Change {
   switch (outcome.kind) {
     case 'succeeded':
-      return { type: 'completed', video: outcome.video };
+      return { type: 'resultReady', video: outcome.video, logs: [gatewayLogLine(SAVING_THE_VIDEO, 'INFO', at)] };
     case 'failed':
       return { type: 'failed', error: { code: outcome.code, message: outcome.message } };
     case 'cancelled':
@@ -81,19 +93,33 @@ export function applyChange(current: Animation, change: Change, now: string): Ap
       appended = appendLogs(next, change.logs);
       next.upstreamError = null;
       break;
+    case 'resultReady':
+      if (current.upstreamVideo !== null) return null;
+      advanceStatus(next, 'IN_PROGRESS');
+      next.upstreamVideo = change.video;
+      next.upstreamError = null;
+      appended = appendLogs(next, change.logs);
+      break;
+    case 'noted':
+      appended = appendLogs(next, change.logs);
+      break;
     case 'completed':
       next.status = 'COMPLETED';
       next.video = change.video;
+      next.upstreamVideo = null;
       next.progress = 1;
       next.upstreamError = null;
       break;
     case 'failed':
       next.status = 'FAILED';
       next.error = change.error;
+      next.upstreamVideo = null;
       next.upstreamError = null;
+      appended = appendLogs(next, change.logs ?? []);
       break;
     case 'cancelled':
       next.status = 'CANCELLED';
+      next.upstreamVideo = null;
       next.upstreamError = null;
       break;
     case 'upstreamTrouble':
@@ -138,6 +164,7 @@ function sameState(a: Animation, b: Animation): boolean {
     a.progress === b.progress &&
     a.upstreamError === b.upstreamError &&
     a.video === b.video &&
+    a.upstreamVideo === b.upstreamVideo &&
     a.error === b.error
   );
 }

@@ -93,6 +93,18 @@ export interface AnimationStore {
   /** Status history: each status the animation entered, with when. */
   statusHistory(id: string): Promise<{ status: AnimationStatus; at: string }[]>;
 
+  /**
+   * Removes the animation with its log lines, status history and webhook deliveries, and
+   * remembers that `owner` deleted it. Deleting what is already gone changes nothing.
+   */
+  delete(id: string, owner: string, at: string): Promise<void>;
+
+  /** True when `owner` deleted the animation with this id. */
+  wasDeleted(id: string, owner: string): Promise<boolean>;
+
+  /** Animations whose kept video expired at or before `now`, soonest first, at most `limit`. */
+  listExpired(now: string, limit: number): Promise<Animation[]>;
+
   /** True when the database answers. */
   ping(): Promise<boolean>;
 

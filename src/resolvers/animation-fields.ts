@@ -6,3 +6,5 @@ export const logs = (animation: Animation, _args: object, ctx: GatewayContext) =
 export const webhookDeliveries = (animation: Animation, _args: object, ctx: GatewayContext) => ctx.animations.webhookDeliveries(animation);
 
 export const statusHistory = (animation: Animation, _args: object, ctx: GatewayContext) => ctx.animations.statusHistory(animation);
+
+export const video = (animation: Animation, _args: object, ctx: GatewayContext) => ctx.animations.videoFile(animation);

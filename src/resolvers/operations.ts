@@ -1,7 +1,7 @@
 import { notFound } from '../domain/errors.js';
 import type { AnimationStatus } from '../domain/animation.js';
 import type { GatewayContext } from './context.js';
-import { animationIdFrom } from './global-id.js';
+import { animationGlobalId, animationIdFrom } from './global-id.js';
 
 export async function animation(ctx: GatewayContext, globalId: string) {
   const id = animationIdFrom(globalId);
@@ -38,4 +38,10 @@ export function animationProgress(ctx: GatewayContext, globalId: string) {
   const id = animationIdFrom(globalId);
   if (!id) throw notFound();
   return ctx.animations.follow(ctx.owner, id);
+}
+
+export async function deleteAnimation(ctx: GatewayContext, globalId: string) {
+  const id = animationIdFrom(globalId);
+  if (!id) throw notFound();
+  return { deletedId: animationGlobalId(await ctx.animations.delete(ctx.owner, id)) };
 }

@@ -1,4 +1,5 @@
-import type { Animation, AnimationFailure, AnimationLog, VideoFile, WebhookDelivery } from '../domain/animation.js';
+import type { Animation, AnimationFailure, AnimationLog, WebhookDelivery } from '../domain/animation.js';
+import type { PublicVideo } from '../animations/custody/media-links.js';
 import type { ProgressEvent } from '../animations/live/progress-fanout.js';
 import * as resolve from '../resolvers/animation-fields.js';
 import { builder } from './builder.js';
@@ -12,12 +13,19 @@ export const AnimationLogType = builder.objectRef<AnimationLog>('AnimationLog').
   }),
 });
 
-const VideoFileType = builder.objectRef<VideoFile>('VideoFile').implement({
+const VideoFileType = builder.objectRef<PublicVideo>('VideoFile').implement({
   fields: (t) => ({
-    url: t.exposeString('url'),
+    url: t.exposeString('url', {
+      description: 'a signed URL on the gateway, valid for MEDIA_URL_TTL_S; reading the animation again gives a fresh one',
+    }),
     contentType: t.exposeString('contentType', { nullable: true }),
     fileName: t.exposeString('fileName', { nullable: true }),
     fileSize: t.exposeInt('fileSize', { nullable: true }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'when the gateway deletes the video (MEDIA_RETENTION_DAYS); null: kept until deleted',
+    }),
   }),
 });
 
@@ -68,7 +76,7 @@ export const AnimationType = builder.node(builder.objectRef<Animation>('Animatio
     seed: t.exposeInt('seed', { nullable: true }),
     numInferenceSteps: t.exposeInt('numInferenceSteps'),
     cfgScale: t.exposeFloat('cfgScale'),
-    video: t.expose('video', { type: VideoFileType, nullable: true, description: 'the generated video, once COMPLETED' }),
+    video: t.field({ type: VideoFileType, nullable: true, description: 'the generated video, once COMPLETED', resolve: resolve.video }),
     error: t.expose('error', { type: AnimationErrorType, nullable: true, description: 'why it FAILED' }),
     upstreamError: t.exposeString('upstreamError', {
       nullable: true,
@@ -104,3 +112,9 @@ export const AnimationProgressType = builder.objectRef<ProgressEvent>('Animation
 });
 
 export const AnimationConnectionType = builder.connectionObject({ type: AnimationType, name: 'AnimationConnection' });
+
+export const DeleteAnimationPayloadType = builder.objectRef<{ deletedId: string }>('DeleteAnimationPayload').implement({
+  fields: (t) => ({
+    deletedId: t.exposeID('deletedId'),
+  }),
+});

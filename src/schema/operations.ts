@@ -1,6 +1,6 @@
 import { AnimationStatusEnum } from './enums.js';
 import * as resolve from '../resolvers/operations.js';
-import { AnimationConnectionType, AnimationProgressType, AnimationType } from './animation.js';
+import { AnimationConnectionType, AnimationProgressType, AnimationType, DeleteAnimationPayloadType } from './animation.js';
 import { builder } from './builder.js';
 import { CreateAnimationInput } from './inputs.js';
 
@@ -43,6 +43,13 @@ builder.mutationType({
       type: AnimationType,
       args: { id: t.arg.id({ required: true }) },
       resolve: (_root, args, ctx) => resolve.cancelAnimation(ctx, String(args.id)),
+    }),
+    deleteAnimation: t.field({
+      type: DeleteAnimationPayloadType,
+      description:
+        'removes the animation, its logs, its history and its files (cancelling it at fal first if unfinished); deleting it again answers the same',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_root, args, ctx) => resolve.deleteAnimation(ctx, String(args.id)),
     }),
   }),
 });

@@ -12,7 +12,8 @@ import {
 import { describe, expect, it } from 'vitest';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
-const contract = buildSchema(read('./animation.graphql'));
+/** The shared contract with the additions issues made to it. */
+const contract = buildSchema(`${read('./animation.graphql')}\n${read('./additions.graphql')}`);
 const printed = buildSchema(read('../../schema.graphql'));
 
 /** Every type, field, argument and enum value of the contract, with its type as printed (nullability included). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Animation } from '../../src/domain/animation.js';
 import type { LogLine } from '../../src/domain/animation.js';
 import { progressFromLogs, unseenLogs } from '../../src/domain/progress.js';
-import { applyChange } from '../../src/domain/state-machine.js';
+import { applyChange, changeFor } from '../../src/domain/state-machine.js';
 import { animationRecord } from '../support/records.js';
 
 const line = (n: number, message = `line ${n}`): LogLine => ({
@@ -15,6 +15,7 @@ const animation = (overrides: Partial<Animation> = {}): Animation =>
   animationRecord({ id: 'a1', requestId: 'r1', status: 'IN_QUEUE', queuePosition: 3, version: 2, ...overrides });
 
 const NOW = '2026-01-01T00:01:00.000Z';
+const FAL_VIDEO = { url: 'https://v3.fal.media/files/x.mp4', contentType: 'video/mp4', fileName: 'x.mp4', fileSize: 10 };
 
 describe('unseenLogs', () => {
   it('keeps every line of a delta batch', () => {
@@ -110,10 +111,30 @@ describe('applyChange', () => {
     expect(applyChange(running, { type: 'submitted', requestId: 'r2', queuePosition: 0 }, NOW)).toBeNull();
   });
 
-  it('completes with the video, full progress and a completion time', () => {
-    const video = { url: 'https://v/x.mp4', contentType: 'video/mp4', fileName: 'x.mp4', fileSize: 10 };
-    const result = applyChange(animation({ status: 'IN_PROGRESS' }), { type: 'completed', video }, NOW);
-    expect(result?.next).toMatchObject({ status: 'COMPLETED', video, progress: 1, completedAt: NOW, updatedAt: NOW });
+  it('completes with the kept video, full progress and a completion time', () => {
+    const video = { key: 'a/x.mp4', contentType: 'video/mp4', fileName: 'x.mp4', fileSize: 10, sha256: 'ab', expiresAt: null };
+    const saving = { ...animation({ status: 'IN_PROGRESS' }), upstreamVideo: FAL_VIDEO };
+    const result = applyChange(saving, { type: 'completed', video }, NOW);
+    expect(result?.next).toMatchObject({ status: 'COMPLETED', video, upstreamVideo: null, progress: 1, completedAt: NOW, updatedAt: NOW });
+  });
+
+  it("keeps fal's result while the video is saved, says so in the logs, and takes it once", () => {
+    const change = changeFor({ kind: 'succeeded', video: FAL_VIDEO }, new Date(NOW));
+    const saving = applyChange(animation({ status: 'IN_QUEUE', logCount: 2 }), change, NOW);
+    expect(saving?.next).toMatchObject({ status: 'IN_PROGRESS', upstreamVideo: FAL_VIDEO, video: null, logCount: 3 });
+    expect(saving?.appended).toEqual([{ seq: 3, message: 'Saving the video', level: 'INFO', timestamp: NOW }]);
+    expect(applyChange(saving!.next, change, NOW)).toBeNull();
+  });
+
+  it('fails with the reason in the logs, and adds no line after the end', () => {
+    const logs = [{ message: 'The video could not be saved', level: 'ERROR', timestamp: NOW }];
+    const failed = applyChange(
+      animation({ status: 'IN_PROGRESS' }),
+      { type: 'failed', error: { code: 'RESULT_UNAVAILABLE', message: 'gone' }, logs },
+      NOW,
+    );
+    expect(failed?.next).toMatchObject({ status: 'FAILED', error: { code: 'RESULT_UNAVAILABLE' }, logCount: 1 });
+    expect(applyChange(failed!.next, { type: 'noted', logs }, NOW)).toBeNull();
   });
 
   it('records upstream trouble, clears it on the next report, and hides the stale queue position', () => {

@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually.js';
 import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
+import { download } from '../support/media.js';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -70,7 +71,13 @@ describe("owners' webhooks", () => {
       data: { id: string; status: string; video: { url: string } };
     };
     expect(verified.type).toBe('animation.completed');
-    expect(verified.data).toMatchObject({ id: created.id, status: 'COMPLETED', video: { url: expect.stringMatching(/\.mp4$/) } });
+    expect(verified.data).toMatchObject({
+      id: created.id,
+      status: 'COMPLETED',
+      video: { url: expect.stringMatching(/\.mp4\?expires=\d+&signature=/) },
+    });
+    // The receiver can fetch the video it is told of, from the gateway.
+    expect((await download(verified.data.video.url)).status).toBe(200);
     expect(() => new Webhook(`whsec_${randomBytes(24).toString('base64')}`).verify(delivery!.body, delivery!.headers as never)).toThrow();
 
     await eventually(async () => {

@@ -5,7 +5,7 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-c
 import { CANARY_FAL_KEY, startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { freshPostgresDatabase } from '../support/postgres.js';
-import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { completedLogs, logMessages, progressOf, simulatorLogs } from '../support/progress.js';
 
 const BACKENDS: [string, () => Promise<Record<string, string>>][] = [
   ['the embedded store', async () => ({ DATA_DIR: temporaryDirectory() })],
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('animations survive restarts, on %s', (_name, storeEnv) 
 
     simulator.resume(created.requestId!);
     const messages = logMessages(await subscriber.untilComplete());
-    expect(messages).toEqual(simulatorLogs(simulator, created.requestId!));
+    expect(messages).toEqual(completedLogs(simulator, created.requestId!));
     expect(progressOf(subscriber.events).at(-1)!.status).toBe('COMPLETED');
     expect(simulator.calls.submit).toBe(1);
   });
@@ -54,7 +54,7 @@ describe.each(BACKENDS)('animations survive restarts, on %s', (_name, storeEnv) 
     simulator.resume(created.requestId!);
     const revived = await startGatewayProcess(env);
     const messages = logMessages(await subscribeWs(wsClient(revived.url), AnimationProgressDocument, { id: created.id }).untilComplete());
-    expect(messages).toEqual(simulatorLogs(simulator, created.requestId!));
+    expect(messages).toEqual(completedLogs(simulator, created.requestId!));
     expect(new Set(messages).size).toBe(messages.length);
     const { animations } = dataOf(await graphqlHttp(revived.url, AnimationsDocument, {}));
     expect(animations.edges[0]!.node.status).toBe('COMPLETED');

@@ -1,10 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { AnimationDocument, AnimationProgressDocument, CreateAnimationDocument } from '../gql/graphql.js';
 import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
 import { freePort, startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
+import { fixtureBytes } from '../support/fixtures.js';
+import { download } from '../support/media.js';
 import { progressOf } from '../support/progress.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
+
+/** An animation as read, without what changes with every read: the signature and expiry of its video URL. */
+function stable<A extends { video?: { url: string } | null }>(animation: A): A {
+  return { ...animation, video: animation.video && { ...animation.video, url: new URL(animation.video.url).pathname } };
+}
+
+/** Serves `bytes` as an MP4 on loopback (fal's CDN, for a result the test makes up); closed when the test ends. */
+async function serveOnce(bytes: Buffer): Promise<string> {
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length }).end(bytes),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/result.mp4`;
+}
 
 async function gatewayWithFalWebhooks(simulator: FalSimulator, env: Record<string, string> = {}) {
   const port = await freePort();
@@ -57,7 +76,8 @@ describe("fal's webhooks", () => {
     const subscription = subscribeWs(wsClient(gateway.url), AnimationProgressDocument, { id: created.id });
     await subscription.waitFor((events) => events.length > 0);
     const requestId = created.requestId!;
-    const video = { url: 'https://v3.fal.media/files/result.mp4', content_type: 'video/mp4', file_name: 'result.mp4', file_size: 1234 };
+    const clip = fixtureBytes('dancer.mp4');
+    const video = { url: await serveOnce(clip), content_type: 'video/mp4', file_name: 'result.mp4', file_size: clip.length };
     const body = JSON.stringify({ request_id: requestId, gateway_request_id: requestId, status: 'OK', payload: { video, seed: 1 } });
     const now = Math.floor(Date.now() / 1000);
     const signed = simulator.signWebhook(body, requestId, now);
@@ -96,8 +116,10 @@ describe("fal's webhooks", () => {
     expect((await post(gateway.url, body, signed)).status).toBe(200);
     const finished = progressOf(await subscription.untilComplete());
     expect(finished.at(-1)!.status).toBe('COMPLETED');
-    expect(finished.at(-1)!.animation.video?.url).toBe(video.url);
-    const afterFirst = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
+    const kept = finished.at(-1)!.animation.video!.url;
+    expect(kept.startsWith(`${gateway.url}/media/`)).toBe(true);
+    expect((await download(kept)).bytes.equals(clip)).toBe(true);
+    const afterFirst = stable(dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!);
 
     expect((await post(gateway.url, body, simulator.signWebhook(body, requestId))).status).toBe(200);
     const failedReplay = JSON.stringify({
@@ -107,7 +129,7 @@ describe("fal's webhooks", () => {
       payload: { detail: 'late' },
     });
     expect((await post(gateway.url, failedReplay, simulator.signWebhook(failedReplay, requestId))).status).toBe(200);
-    const afterReplays = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
+    const afterReplays = stable(dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!);
     expect(afterReplays).toEqual(afterFirst);
 
     const unknown = JSON.stringify({ request_id: 'not-ours', status: 'OK', payload: { video } });

@@ -9,6 +9,7 @@ import { dataOf, graphqlHttp, subscribeSse, subscribeWs, wsClient, type Result }
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
+import { completedLogs } from '../support/progress.js';
 
 type Progress = AnimationProgressSubscription['animationProgress'];
 
@@ -20,10 +21,6 @@ function allLogs(events: Progress[]): string[] {
   return events.flatMap((event) => event.newLogs.map((log) => log.message));
 }
 
-function simulatorLogs(simulator: FalSimulator, requestId: string): string[] {
-  return simulator.job(requestId)!.logs.map((log) => log.message);
-}
-
 const RANK = { SUBMITTING: 0, IN_QUEUE: 1, IN_PROGRESS: 2, COMPLETED: 3, FAILED: 3, CANCELLED: 3 };
 
 function expectFullLifecycle(events: Progress[], simulator: FalSimulator) {
@@ -33,9 +30,9 @@ function expectFullLifecycle(events: Progress[], simulator: FalSimulator) {
   for (let i = 1; i < statuses.length; i++) expect(RANK[statuses[i]!]).toBeGreaterThanOrEqual(RANK[statuses[i - 1]!]);
   const last = events.at(-1)!;
   expect(last.progress).toBe(1);
-  expect(last.animation.video?.url).toMatch(/\.mp4$/);
+  expect(last.animation.video?.url).toMatch(/\/media\/.+\.mp4\?expires=\d+&signature=/);
   const logs = allLogs(events);
-  expect(logs).toEqual(simulatorLogs(simulator, last.animation.requestId!));
+  expect(logs).toEqual(completedLogs(simulator, last.animation.requestId!));
   expect(new Set(logs).size).toBe(logs.length);
   const progressValues = events.map((event) => event.progress).filter((p): p is number => p !== null);
   expect(progressValues.length).toBeGreaterThan(1);
@@ -114,7 +111,7 @@ describe('an animation from submit to video', () => {
     const firstLogs = allLogs(progressOf(await first.untilComplete()));
     const secondLogs = allLogs(progressOf(await second.untilComplete()));
     expect(secondLogs).toEqual(firstLogs);
-    expect(firstLogs).toEqual(simulatorLogs(simulator, requestId));
+    expect(firstLogs).toEqual(completedLogs(simulator, requestId));
     expect(new Set(firstLogs).size).toBe(firstLogs.length);
     expect(simulator.calls.byRequest(requestId).stream).toBe(1);
   });
@@ -133,7 +130,7 @@ describe('an animation from submit to video', () => {
       const events = progressOf(await late.untilComplete());
       expect(events).toHaveLength(1);
       expect(events[0]!.status).toBe('COMPLETED');
-      expect(events[0]!.newLogs.map((log) => log.message)).toEqual(simulatorLogs(simulator, created.createAnimation.requestId!));
+      expect(events[0]!.newLogs.map((log) => log.message)).toEqual(completedLogs(simulator, created.createAnimation.requestId!));
     }
   });
 

@@ -9,6 +9,7 @@ import {
 import { dataOf, graphqlHttp, subscribeWs, wsClient, type Result } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
+import { completedLogs } from '../support/progress.js';
 
 const progressOf = (results: Result<AnimationProgressSubscription>[]) => results.map((result) => dataOf(result).animationProgress);
 
@@ -167,7 +168,7 @@ describe('following fal when its status stream fails', () => {
     const { created, last, events } = await createAndFollow(gateway);
     expect(last.status).toBe('COMPLETED');
     const logs = events.flatMap((event) => event.newLogs.map((log) => log.message));
-    expect(logs).toEqual(simulator.job(created.requestId!)!.logs.map((log) => log.message));
+    expect(logs).toEqual(completedLogs(simulator, created.requestId!));
     expect(simulator.calls.byRequest(created.requestId!).status).toBeGreaterThan(0);
   });
 
@@ -178,7 +179,7 @@ describe('following fal when its status stream fails', () => {
     const { created, last, events } = await createAndFollow(gateway);
     expect(last.status).toBe('COMPLETED');
     const logs = events.flatMap((event) => event.newLogs.map((log) => log.message));
-    expect(logs).toEqual(simulator.job(created.requestId!)!.logs.map((log) => log.message));
+    expect(logs).toEqual(completedLogs(simulator, created.requestId!));
     expect(simulator.calls.byRequest(created.requestId!).stream).toBe(1);
   });
 });

@@ -8,7 +8,7 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-c
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { newAnimationRecord } from '../support/records.js';
-import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { completedLogs, logMessages, progressOf, simulatorLogs } from '../support/progress.js';
 
 describe('when fal misbehaves', () => {
   it('brings 50 animations to the right end through 20% failing status, stream and result calls, none lost, no line twice', async () => {
@@ -32,7 +32,7 @@ describe('when fal misbehaves', () => {
       const last = progressOf(events).at(-1)!;
       expect(last.status).toBe(shouldFail ? 'FAILED' : 'COMPLETED');
       const messages = logMessages(events);
-      expect(messages).toEqual(simulatorLogs(simulator, created.requestId!));
+      expect(messages).toEqual((shouldFail ? simulatorLogs : completedLogs)(simulator, created.requestId!));
       const stored = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
       expect(stored.logs.map((log) => log.message)).toEqual(messages);
       expect(stored.status).toBe(last.status);

@@ -3,7 +3,7 @@ import { AnimationDocument, AnimationProgressDocument, CreateAnimationDocument }
 import { dataOf, graphqlHttp, subscribeSse, subscribeWs, wsClient } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
-import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { completedLogs, logMessages, progressOf } from '../support/progress.js';
 import { initialisedSocket } from '../support/raw-websocket.js';
 
 describe('one upstream watcher per animation', () => {
@@ -22,12 +22,12 @@ describe('one upstream watcher per animation', () => {
     await Promise.all(subscribers.map((s) => s.waitFor((events) => events.length > 0)));
     simulator.resume(created.requestId!);
 
-    const expected = await Promise.all(subscribers.map((s) => s.untilComplete())).then(() => simulatorLogs(simulator, created.requestId!));
+    const expected = await Promise.all(subscribers.map((s) => s.untilComplete())).then(() => completedLogs(simulator, created.requestId!));
     for (const subscriber of subscribers) {
       expect(logMessages(subscriber.events)).toEqual(expected);
       expect(progressOf(subscriber.events).at(-1)!.status).toBe('COMPLETED');
     }
-    expect(simulator.calls.byRequest(created.requestId!)).toEqual({ status: 0, stream: 1, result: 1, cancel: 0 });
+    expect(simulator.calls.byRequest(created.requestId!)).toEqual({ status: 0, stream: 1, result: 1, cancel: 0, resultFile: 1 });
     expect(simulator.calls.submit).toBe(1);
   });
 
@@ -42,9 +42,9 @@ describe('one upstream watcher per animation', () => {
     expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
     const animation = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.id })).animation!;
     expect(animation.status).toBe('COMPLETED');
-    expect(animation.logs.map((log) => log.message)).toEqual(simulatorLogs(simulator, created.requestId!));
-    expect(animation.video?.url).toMatch(/\.mp4$/);
-    expect(simulator.calls.byRequest(created.requestId!)).toEqual({ status: 0, stream: 1, result: 1, cancel: 0 });
+    expect(animation.logs.map((log) => log.message)).toEqual(completedLogs(simulator, created.requestId!));
+    expect(animation.video?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/media\/.+\.mp4\?expires=\d+&signature=/);
+    expect(simulator.calls.byRequest(created.requestId!)).toEqual({ status: 0, stream: 1, result: 1, cancel: 0, resultFile: 1 });
   });
 });
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { AnimationProgressDocument, CreateAnimationDocument } from '../gql/graphql.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
-import { CANARY_FAL_KEY, startSimulator } from '../support/harness.js';
+import { CANARY_FAL_KEY, startSimulator, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { freshPostgresDatabase } from '../support/postgres.js';
-import { logMessages, progressOf, simulatorLogs } from '../support/progress.js';
+import { completedLogs, logMessages, progressOf } from '../support/progress.js';
 import { freshRedisPrefix, REDIS_URL } from '../support/redis.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
 
@@ -22,6 +22,9 @@ async function clusterEnv(simulator: FalSimulator) {
     POLL_INTERVAL_MS: '50',
     LEASE_TTL_MS: String(LEASE_TTL_MS),
     LEASE_RENEW_MS: '500',
+    // Replicas share where results are kept, and the secret their URLs are signed with.
+    DATA_DIR: temporaryDirectory(),
+    MEDIA_SIGNING_SECRET: 'media-signing-secret-shared-by-replicas-0123',
   };
 }
 
@@ -49,8 +52,8 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     for (const [i, created] of ids.entries()) {
       const events = await onB[i]!.untilComplete();
       expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
-      expect(logMessages(events)).toEqual(simulatorLogs(simulator, created.requestId!));
-      expect(simulator.calls.byRequest(created.requestId!)).toEqual({ stream: 1, status: 0, result: 1, cancel: 0 });
+      expect(logMessages(events)).toEqual(completedLogs(simulator, created.requestId!));
+      expect(simulator.calls.byRequest(created.requestId!)).toEqual({ stream: 1, status: 0, result: 1, cancel: 0, resultFile: 1 });
     }
   });
 
@@ -80,7 +83,7 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     const tookMs = Date.now() - killedAt;
 
     expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
-    expect(logMessages(events)).toEqual(simulatorLogs(simulator, created.requestId!));
+    expect(logMessages(events)).toEqual(completedLogs(simulator, created.requestId!));
     expect(tookMs).toBeLessThan(TAKEOVER_BOUND_MS);
     expect(survivor.lines.some((line) => line.includes('took over an animation'))).toBe(true);
   });

@@ -16,6 +16,7 @@ import { spellingsOf, TrafficRecorder } from '../support/recording.js';
 const CANARY_API_KEY = 'api-canary-5e1d7b22-secret-key';
 const CANARY_JWT_SECRET = 'jwt-canary-0b9c4f61-secret-signing-key';
 const CANARY_WEBHOOK_SECRET = `whsec_${Buffer.from('webhook-canary-2f8a6d0c-secret').toString('base64')}`;
+const CANARY_MEDIA_SECRET = 'media-canary-91c4e7d3-url-signing-secret';
 
 describe('secrets', () => {
   it('reach only where they belong: the fal key goes to fal, and no key, JWT or secret appears in a response, error, frame or log line', async () => {
@@ -24,6 +25,7 @@ describe('secrets', () => {
       API_KEYS: `alice:${CANARY_API_KEY}`,
       JWT_SECRET: CANARY_JWT_SECRET,
       WEBHOOK_SECRET: CANARY_WEBHOOK_SECRET,
+      MEDIA_SIGNING_SECRET: CANARY_MEDIA_SECRET,
       ALLOW_PRIVATE_WEBHOOKS: '1',
       WEBHOOK_MAX_ATTEMPTS: '2',
       WEBHOOK_RETRY_BASE_MS: '10',
@@ -95,13 +97,28 @@ describe('secrets', () => {
     expect(traffic.captured.length).toBeGreaterThan(20);
     expect(gateway.logs.lines.length).toBeGreaterThan(5);
     expect(everything).toContain('runner crashed');
-    for (const secret of [CANARY_FAL_KEY, CANARY_API_KEY, CANARY_JWT_SECRET, CANARY_WEBHOOK_SECRET, validJwt, expiredJwt]) {
+    for (const secret of [
+      CANARY_FAL_KEY,
+      CANARY_API_KEY,
+      CANARY_JWT_SECRET,
+      CANARY_WEBHOOK_SECRET,
+      CANARY_MEDIA_SECRET,
+      validJwt,
+      expiredJwt,
+    ]) {
       for (const spelling of spellingsOf(secret)) expect(everything).not.toContain(spelling);
     }
     expect(everything).toContain('UNAUTHENTICATED');
     expect(everything).toContain('close 4403');
     expect(everything).toContain('webhook attempt');
-    const authorizations = simulator.calls.requests.map((request) => request.headers.authorization);
-    expect(new Set(authorizations)).toEqual(new Set([`Key ${CANARY_FAL_KEY}`]));
+    // fal's API gets the key; fal's public files (the result video the gateway copies) do not.
+    const [files, api] = [true, false].map((isFile) =>
+      simulator.calls.requests
+        .filter((request) => request.path.startsWith('/files/') === isFile)
+        .map((request) => request.headers.authorization),
+    );
+    expect(new Set(api)).toEqual(new Set([`Key ${CANARY_FAL_KEY}`]));
+    expect(files!.length).toBeGreaterThan(0);
+    expect(new Set(files)).toEqual(new Set([undefined]));
   });
 });

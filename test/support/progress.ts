@@ -17,3 +17,8 @@ export function logMessages(results: Result<AnimationProgressSubscription>[]): s
 export function simulatorLogs(simulator: FalSimulator, requestId: string): string[] {
   return simulator.job(requestId)!.logs.map((log) => log.message);
 }
+
+/** Every log message of a request that completed: fal's, then the gateway's own line while it keeps the video. */
+export function completedLogs(simulator: FalSimulator, requestId: string): string[] {
+  return [...simulatorLogs(simulator, requestId), 'Saving the video'];
+}

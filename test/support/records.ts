@@ -21,6 +21,7 @@ export function newAnimationRecord(overrides: Partial<NewAnimation> = {}): NewAn
     numInferenceSteps: 30,
     cfgScale: 1.5,
     video: null,
+    upstreamVideo: null,
     error: null,
     idempotencyKey: null,
     inputHash: 'hash',

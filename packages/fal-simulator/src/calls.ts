@@ -11,7 +11,7 @@ function zeroTotals(): Totals {
 }
 
 function zeroRequestCounts(): RequestCallCounts {
-  return { status: 0, stream: 0, result: 0, cancel: 0 };
+  return { status: 0, stream: 0, result: 0, cancel: 0, resultFile: 0 };
 }
 
 /**
@@ -39,6 +39,9 @@ export class CallRecorder implements SimulatorCalls {
   }
   get cancel(): number {
     return this.totals.cancel;
+  }
+  get resultFile(): number {
+    return this.totals.resultFile;
   }
   get storageInitiate(): number {
     return this.totals.storageInitiate;
@@ -87,7 +90,7 @@ export class CallRecorder implements SimulatorCalls {
 }
 
 function isPerRequest(kind: CallKind): kind is keyof RequestCallCounts {
-  return kind === 'status' || kind === 'stream' || kind === 'result' || kind === 'cancel';
+  return kind === 'status' || kind === 'stream' || kind === 'result' || kind === 'cancel' || kind === 'resultFile';
 }
 
 export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {

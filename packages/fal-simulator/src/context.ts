@@ -20,6 +20,8 @@ export interface SimulatorContext {
   readonly dice: FaultDice;
   readonly resultClip: Buffer;
   readonly signer: WebhookSigner;
+  /** Announces a change for waitFor (one not made through the queue, the file store or the call recorder). */
+  readonly notify: () => void;
   planFn: PlanFn | undefined;
 }
 

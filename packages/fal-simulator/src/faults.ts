@@ -9,6 +9,7 @@ export function createFaults(): SimulatorFaults {
     cancel: undefined,
     webhooks: true,
     webhookDuplicates: 0,
+    resultFile: undefined,
   };
 }
 

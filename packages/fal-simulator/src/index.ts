@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resultClipAsset } from './byte-source.js';
 import { CallRecorder } from './calls.js';
 import { ChangeSignal } from './change-signal.js';
 import type { SimulatorContext } from './context.js';
@@ -10,7 +10,7 @@ import { JWKS_PATH } from './jwks-api.js';
 import { resultAnswer } from './result-body.js';
 import { createRequestHandler } from './server.js';
 import { WebhookSigner } from './signing.js';
-import { resolveFile } from './storage-api.js';
+import { resolveFile, storedFileOf } from './storage-api.js';
 import { FileStore } from './storage.js';
 import type { FalSimulator, SimulatorOptions } from './types.js';
 import { webhookBody } from './webhook-body.js';
@@ -23,15 +23,20 @@ export type {
   JobSnapshot,
   JobStatus,
   LogEntry,
+  ObjectLifecycle,
   PlanFn,
   RecordedRequest,
   RequestCallCounts,
+  ResultDownloads,
+  ResultStall,
   SimulatorCalls,
   SimulatorFaults,
   SimulatorOptions,
   StoredFile,
+  UploadedFile,
   WebhookAttempt,
 } from './types.js';
+export { resultClipBytes, resultClipChunks } from './byte-source.js';
 export type { Ed25519Jwk, Jwks } from './signing.js';
 
 const DEFAULT_WAIT_MS = 10_000;
@@ -39,7 +44,7 @@ const DEFAULT_WAIT_MS = 10_000;
 /** Starts a fal queue + storage simulator on loopback; its `url` is the FAL_API_URL to use. */
 export async function startFalSimulator(options: SimulatorOptions = {}): Promise<FalSimulator> {
   const host = options.host ?? '127.0.0.1';
-  const resultClip = await readFile(new URL('../assets/result.mp4', import.meta.url));
+  const resultClip = resultClipAsset();
   const server = createServer();
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
@@ -56,7 +61,7 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
     onChange: notify,
   });
   const faults = createFaults();
-  const webhookOf = (job: Job): string => webhookBody(job.requestId, resultAnswer(base, resultClip.length, job));
+  const webhookOf = (job: Job): string => webhookBody(job.requestId, resultAnswer(base, job));
   const queue = new JobQueue({
     queueTickMs: options.queueTickMs ?? 300,
     concurrency: options.concurrency ?? 1,
@@ -82,6 +87,7 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
     dice: new FaultDice(options.seed ?? 1),
     resultClip,
     signer,
+    notify,
     planFn: undefined,
   };
 
@@ -125,7 +131,21 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
     waitFor: (predicate, timeoutMs = DEFAULT_WAIT_MS) => signal.waitFor(predicate, timeoutMs),
     storedFile: (url) => {
       const parsed = URL.canParse(url, base) ? new URL(url, base) : undefined;
-      return parsed?.origin === new URL(base).origin ? resolveFile(ctx, parsed.pathname) : undefined;
+      const resolved = parsed?.origin === new URL(base).origin ? resolveFile(ctx, parsed.pathname) : undefined;
+      return resolved && storedFileOf(resolved);
+    },
+    files: () =>
+      ctx.files.all().map(([filePath, file]) => ({
+        url: `${base}${filePath}`,
+        contentType: file.contentType,
+        size: file.bytes.length,
+        objectLifecycle: file.objectLifecycle && structuredClone(file.objectLifecycle),
+      })),
+    forgetResult: (requestId) => {
+      const job = queue.get(requestId);
+      if (!job) throw new Error(`fal simulator: request ${requestId} is unknown`);
+      job.resultForgotten = true;
+      notify();
     },
     stop: async () => {
       queue.stop();

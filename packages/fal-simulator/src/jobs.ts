@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ResolvedPlan } from './plan.js';
-import type { JobSnapshot, JobStatus, LogEntry } from './types.js';
+import type { JobSnapshot, JobStatus, LogEntry, ObjectLifecycle, ResultDownloads } from './types.js';
 
 export interface Job {
   readonly requestId: string;
@@ -9,6 +9,7 @@ export interface Job {
   readonly seed: number;
   readonly webhookUrl: string | undefined;
   readonly falHeaders: Record<string, string>;
+  readonly objectLifecycle: ObjectLifecycle | undefined;
   readonly submittedAt: number;
   readonly logs: LogEntry[];
   status: JobStatus;
@@ -21,6 +22,9 @@ export interface Job {
   cancelled: boolean;
   startedAt: number | undefined;
   completedAt: number | undefined;
+  /** forgetResult() was called: the result file answers 404. */
+  resultForgotten: boolean;
+  readonly resultDownloads: ResultDownloads;
   timer: NodeJS.Timeout | undefined;
   readonly listeners: Set<() => void>;
 }
@@ -55,7 +59,7 @@ export class JobQueue {
   submit(
     input: Record<string, unknown>,
     plan: ResolvedPlan,
-    meta: { webhookUrl: string | undefined; falHeaders: Record<string, string> },
+    meta: { webhookUrl: string | undefined; falHeaders: Record<string, string>; objectLifecycle: ObjectLifecycle | undefined },
   ): Job {
     const job: Job = {
       requestId: randomUUID(),
@@ -64,6 +68,7 @@ export class JobQueue {
       seed: typeof input.seed === 'number' ? input.seed : randomInt(0, 2_147_483_647),
       webhookUrl: meta.webhookUrl,
       falHeaders: meta.falHeaders,
+      objectLifecycle: meta.objectLifecycle,
       submittedAt: Date.now(),
       logs: [],
       status: 'IN_QUEUE',
@@ -75,6 +80,8 @@ export class JobQueue {
       cancelled: false,
       startedAt: undefined,
       completedAt: undefined,
+      resultForgotten: false,
+      resultDownloads: { started: 0, completed: 0, stalled: 0, aborted: 0 },
       timer: undefined,
       listeners: new Set(),
     };
@@ -142,6 +149,11 @@ export class JobQueue {
       seed: job.seed,
       webhookUrl: job.webhookUrl,
       falHeaders: { ...job.falHeaders },
+      objectLifecycle: job.objectLifecycle && structuredClone(job.objectLifecycle),
+      resultBytes: job.plan.resultBytes,
+      resultStall: job.plan.resultStall && { ...job.plan.resultStall },
+      resultForgotten: job.resultForgotten,
+      resultDownloads: { ...job.resultDownloads },
       submittedAt: job.submittedAt,
       startedAt: job.startedAt,
       completedAt: job.completedAt,

@@ -1,10 +1,14 @@
-import type { JobPlan } from './types.js';
+import { resultSize } from './byte-source.js';
+import type { JobPlan, ResultStall } from './types.js';
 
 export interface ResolvedPlan {
   steps: number;
   stepMs: number;
   fail: { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   pauseAtStep: number | undefined;
+  /** Size of the result video. */
+  resultBytes: number;
+  resultStall: Required<ResultStall> | undefined;
 }
 
 const DEFAULT_STEPS = 30;
@@ -16,8 +20,13 @@ const MAGIC_FAILURE = {
   body: { detail: 'Simulated runner failure', error_type: 'runner_server_error' },
 };
 
-/** Each field the custom plan leaves out takes its default. */
-export function resolvePlan(input: Record<string, unknown>, custom: JobPlan | undefined, defaultStepMs: number): ResolvedPlan {
+/** Each field the custom plan leaves out takes its default; `clipBytes` is the real clip's size. */
+export function resolvePlan(
+  input: Record<string, unknown>,
+  custom: JobPlan | undefined,
+  defaultStepMs: number,
+  clipBytes: number,
+): ResolvedPlan {
   const requested = custom?.steps ?? (typeof input.num_inference_steps === 'number' ? input.num_inference_steps : DEFAULT_STEPS);
   const prompt = typeof input.prompt === 'string' ? input.prompt : '';
   return {
@@ -25,5 +34,12 @@ export function resolvePlan(input: Record<string, unknown>, custom: JobPlan | un
     stepMs: custom?.stepMs ?? defaultStepMs,
     fail: custom?.fail ?? (prompt.includes('[fail]') ? MAGIC_FAILURE : undefined),
     pauseAtStep: custom?.pauseAtStep,
+    resultBytes: resultSize(custom?.resultBytes) ?? clipBytes,
+    resultStall: custom?.resultStall && resolveStall(custom.resultStall),
   };
+}
+
+function resolveStall({ afterBytes, downloads = 1 }: ResultStall): Required<ResultStall> {
+  const whole = (n: number, fallback: number): number => (Number.isNaN(n) ? fallback : Math.max(0, Math.floor(n)));
+  return { afterBytes: whole(afterBytes, 0), downloads: whole(downloads, 1) };
 }

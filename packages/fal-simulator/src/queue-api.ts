@@ -3,6 +3,7 @@ import type { Route, RouteRequest, SimulatorContext } from './context.js';
 import { falErrorBody } from './faults.js';
 import { parseJson, sendJson } from './http.js';
 import type { Job } from './jobs.js';
+import { parseLifecycle, SUBMIT_LIFECYCLE_HEADER } from './lifecycle.js';
 import { resolvePlan } from './plan.js';
 import { resultAnswer } from './result-body.js';
 import { requestUrls, statusBody } from './status-body.js';
@@ -58,9 +59,10 @@ function submit(ctx: SimulatorContext, { req, res, url, body }: RouteRequest): v
     return;
   }
   const { input } = validation;
-  const job = ctx.queue.submit(input, resolvePlan(input, ctx.planFn?.(input), ctx.stepMs), {
+  const job = ctx.queue.submit(input, resolvePlan(input, ctx.planFn?.(input), ctx.stepMs, ctx.resultClip.length), {
     webhookUrl: url.searchParams.get('fal_webhook') ?? undefined,
     falHeaders: falHeadersOf(req.headers),
+    objectLifecycle: parseLifecycle(req.headers[SUBMIT_LIFECYCLE_HEADER]),
   });
   sendJson(
     res,
@@ -116,7 +118,7 @@ function result(ctx: SimulatorContext, requestId: string, { res }: RouteRequest)
   }
   const job = findJob(ctx, requestId, res);
   if (!job) return;
-  const answer = resultAnswer(ctx.base, ctx.resultClip.length, job);
+  const answer = resultAnswer(ctx.base, job);
   sendJson(res, answer.status, answer.body, { ...headers, ...answer.headers });
 }
 

@@ -13,7 +13,7 @@ export function resultClipPath(requestId: string): string {
 }
 
 /** The one source of the result endpoint's status and body for a job, in any state. */
-export function resultAnswer(base: string, resultClipBytes: number, job: Job): ResultAnswer {
+export function resultAnswer(base: string, job: Job): ResultAnswer {
   if (job.status !== 'COMPLETED') {
     return { status: 400, body: { detail: 'Request is still in progress' }, headers: {} };
   }
@@ -30,7 +30,7 @@ export function resultAnswer(base: string, resultClipBytes: number, job: Job): R
         url: `${base}${resultClipPath(job.requestId)}`,
         content_type: 'video/mp4',
         file_name: `${job.requestId}.mp4`,
-        file_size: resultClipBytes,
+        file_size: job.plan.resultBytes,
       },
       seed: job.seed,
     },

@@ -1,18 +1,39 @@
+import { bufferSource, resultClipSource, type ByteSource } from './byte-source.js';
 import type { Route, RouteRequest, SimulatorContext } from './context.js';
-import { serveFile } from './file-serving.js';
+import { falErrorBody } from './faults.js';
+import { serveFile, type ServeOptions } from './file-serving.js';
 import { parseJson, sendJson } from './http.js';
+import type { Job } from './jobs.js';
+import { parseLifecycle, UPLOAD_LIFECYCLE_HEADER } from './lifecycle.js';
 import { MULTIPART_UPLOAD_PREFIX, SINGLE_UPLOAD_PREFIX } from './storage.js';
-import type { StoredFile } from './types.js';
+import type { ResultDownloads, StoredFile } from './types.js';
 
 const RESULT_CLIP = /^\/files\/result\/([^/]+)\.mp4$/;
+const RESULT_CONTENT_TYPE = 'video/mp4';
 
-/** The bytes behind a file path: an upload, or the clip of a job that succeeded. */
-export function resolveFile(ctx: SimulatorContext, pathname: string): StoredFile | undefined {
+/** What a file path serves: an upload, or the clip of a job that succeeded and was not forgotten. */
+export type ResolvedFile = { kind: 'upload'; file: StoredFile } | { kind: 'result'; job: Job; source: ByteSource };
+
+export function resolveFile(ctx: SimulatorContext, pathname: string): ResolvedFile | undefined {
   const clip = RESULT_CLIP.exec(pathname);
-  if (!clip) return ctx.files.get(pathname);
+  if (!clip) {
+    const file = ctx.files.get(pathname);
+    return file && { kind: 'upload', file };
+  }
   const job = ctx.queue.get(clip[1] ?? '');
-  const succeeded = job?.status === 'COMPLETED' && !job.cancelled && !job.plan.fail;
-  return succeeded ? { bytes: ctx.resultClip, contentType: 'video/mp4' } : undefined;
+  const served = job?.status === 'COMPLETED' && !job.cancelled && !job.plan.fail && !job.resultForgotten;
+  return served ? { kind: 'result', job, source: resultClipSource(ctx.resultClip, job.plan.resultBytes) } : undefined;
+}
+
+/** The file as `storedFile()` answers it; a result clip is generated whole. */
+export function storedFileOf(resolved: ResolvedFile): StoredFile {
+  if (resolved.kind === 'upload') return resolved.file;
+  const { job, source } = resolved;
+  return {
+    bytes: Buffer.concat([...source.chunks(0, source.size - 1)]),
+    contentType: RESULT_CONTENT_TYPE,
+    objectLifecycle: job.objectLifecycle && structuredClone(job.objectLifecycle),
+  };
 }
 
 /** fal's REST storage API, the upload URLs it hands out, and the file URLs. */
@@ -51,7 +72,7 @@ export function matchStorageRoute(ctx: SimulatorContext, pathname: string): Rout
   return undefined;
 }
 
-function initiate(ctx: SimulatorContext, multipart: boolean, { res, body }: RouteRequest): void {
+function initiate(ctx: SimulatorContext, multipart: boolean, { req, res, body }: RouteRequest): void {
   const request = (parseJson(body)?.value ?? {}) as { content_type?: unknown; file_name?: unknown };
   const missing = (['content_type', 'file_name'] as const).filter((field) => typeof request[field] !== 'string');
   if (missing.length > 0) {
@@ -62,9 +83,10 @@ function initiate(ctx: SimulatorContext, multipart: boolean, { res, body }: Rout
   }
   const contentType = request.content_type as string;
   const fileName = request.file_name as string;
+  const lifecycle = parseLifecycle(req.headers[UPLOAD_LIFECYCLE_HEADER]);
   const upload = multipart
-    ? ctx.files.initiateMultipart(ctx.base, contentType, fileName)
-    : ctx.files.initiate(ctx.base, contentType, fileName);
+    ? ctx.files.initiateMultipart(ctx.base, contentType, fileName, lifecycle)
+    : ctx.files.initiate(ctx.base, contentType, fileName, lifecycle);
   sendJson(res, 200, upload);
 }
 
@@ -87,7 +109,39 @@ function complete(ctx: SimulatorContext, token: string, { res, body }: RouteRequ
 }
 
 function getFile(ctx: SimulatorContext, pathname: string, { req, res }: RouteRequest): void {
-  const file = resolveFile(ctx, pathname);
-  if (file) serveFile(req, res, file);
-  else sendJson(res, 404, { detail: 'File not found' });
+  const isGet = req.method === 'GET';
+  const clip = RESULT_CLIP.exec(pathname);
+  if (clip && isGet) ctx.calls.count('resultFile', clip[1]);
+  const resolved = resolveFile(ctx, pathname);
+  if (!resolved) {
+    sendJson(res, 404, { detail: 'File not found' });
+    return;
+  }
+  if (resolved.kind === 'upload') {
+    serveFile(req, res, { contentType: resolved.file.contentType, source: bufferSource(resolved.file.bytes) });
+    return;
+  }
+  const fault = ctx.faults.resultFile;
+  if (isGet && fault && fault.times > 0) {
+    fault.times -= 1;
+    sendJson(res, fault.status, falErrorBody(fault.status));
+    return;
+  }
+  serveFile(req, res, { contentType: RESULT_CONTENT_TYPE, source: resolved.source }, downloadOptions(ctx, resolved.job));
+}
+
+/** Counts the job's downloads, and stalls the first ones its plan says to. */
+function downloadOptions(ctx: SimulatorContext, job: Job): ServeOptions {
+  const count = (outcome: keyof ResultDownloads) => (): void => {
+    job.resultDownloads[outcome] += 1;
+    ctx.notify();
+  };
+  const stall = job.plan.resultStall;
+  return {
+    stallAfterBytes: stall && job.resultDownloads.started < stall.downloads ? stall.afterBytes : undefined,
+    onStart: count('started'),
+    onStall: count('stalled'),
+    onComplete: count('completed'),
+    onAbort: count('aborted'),
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { StoredFile } from './types.js';
+import type { ObjectLifecycle, StoredFile } from './types.js';
 
 export interface InitiatedUpload {
   upload_url: string;
@@ -9,6 +9,7 @@ export interface InitiatedUpload {
 interface PendingUpload {
   filePath: string;
   contentType: string;
+  objectLifecycle: ObjectLifecycle | undefined;
 }
 
 interface PendingMultipart extends PendingUpload {
@@ -26,17 +27,17 @@ export class FileStore {
 
   constructor(private readonly onChange: () => void) {}
 
-  initiate(base: string, contentType: string, fileName: string): InitiatedUpload {
+  initiate(base: string, contentType: string, fileName: string, objectLifecycle: ObjectLifecycle | undefined): InitiatedUpload {
     const token = randomUUID();
     const filePath = `/files/${token}/${encodeURIComponent(fileName)}`;
-    this.uploads.set(token, { filePath, contentType });
+    this.uploads.set(token, { filePath, contentType, objectLifecycle });
     return { upload_url: `${base}${SINGLE_UPLOAD_PREFIX}${token}`, file_url: `${base}${filePath}` };
   }
 
-  initiateMultipart(base: string, contentType: string, fileName: string): InitiatedUpload {
+  initiateMultipart(base: string, contentType: string, fileName: string, objectLifecycle: ObjectLifecycle | undefined): InitiatedUpload {
     const token = randomUUID();
     const filePath = `/files/${token}/${encodeURIComponent(fileName)}`;
-    this.multiparts.set(token, { filePath, contentType, parts: new Map() });
+    this.multiparts.set(token, { filePath, contentType, objectLifecycle, parts: new Map() });
     return { upload_url: `${base}${MULTIPART_UPLOAD_PREFIX}${token}`, file_url: `${base}${filePath}` };
   }
 
@@ -44,7 +45,7 @@ export class FileStore {
   put(token: string, bytes: Buffer, contentType: string | undefined): boolean {
     const upload = this.uploads.get(token);
     if (!upload) return false;
-    this.store(upload.filePath, { bytes, contentType: contentType ?? upload.contentType });
+    this.store(upload.filePath, { bytes, contentType: contentType ?? upload.contentType, objectLifecycle: upload.objectLifecycle });
     return true;
   }
 
@@ -70,12 +71,18 @@ export class FileStore {
     }
     chunks.sort((a, b) => a.partNumber - b.partNumber);
     this.multiparts.delete(token);
-    this.store(upload.filePath, { bytes: Buffer.concat(chunks.map((c) => c.bytes)), contentType: upload.contentType });
+    const bytes = Buffer.concat(chunks.map((c) => c.bytes));
+    this.store(upload.filePath, { bytes, contentType: upload.contentType, objectLifecycle: upload.objectLifecycle });
     return undefined;
   }
 
   get(filePath: string): StoredFile | undefined {
     return this.files.get(filePath);
+  }
+
+  /** Every stored file with its path, oldest first. */
+  all(): [filePath: string, file: StoredFile][] {
+    return [...this.files.entries()];
   }
 
   private store(filePath: string, file: StoredFile): void {

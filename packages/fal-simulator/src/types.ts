@@ -42,7 +42,44 @@ export interface JobPlan {
   pauseAtStep?: number;
   /** Time per step for this job. */
   stepMs?: number;
+  /**
+   * Size of the result video: a synthetic MP4 of exactly this many bytes, the real clip's bytes
+   * (`assets/result.mp4`, starting with its `ftyp` box) then deterministic padding; fewer bytes than
+   * the clip cut it short. Generated as it is sent, never held whole. Default the clip's own size.
+   */
+  resultBytes?: number;
+  /**
+   * The first `downloads` (default 1) GETs of the result file send `afterBytes` bytes of their body
+   * and then hold the response open without ending it, until the client goes away or the simulator
+   * stops; later GETs are served in full.
+   */
+  resultStall?: ResultStall;
 }
+
+export interface ResultStall {
+  /** Body bytes sent before the stall (all of them when the body is shorter). */
+  afterBytes: number;
+  /** GETs that stall, counting from the first served one. Default 1. */
+  downloads?: number;
+}
+
+/** How the GETs of a job's result file went; HEADs and GETs answered with an error are not counted. */
+export interface ResultDownloads {
+  /** GETs answered 200 or 206 that began sending the body. */
+  started: number;
+  /** Of those, the ones whose body was sent in full and ended. */
+  completed: number;
+  /** Of those, the ones that reached their stall point (JobPlan.resultStall) and were held open. */
+  stalled: number;
+  /** Of those, the ones whose connection closed before the end (the client went away, or stop()). */
+  aborted: number;
+}
+
+/**
+ * The parsed JSON of an object-lifecycle header (e.g. `{ expiration_duration_seconds: 86400 }`);
+ * `{ raw: '<header text>' }` when the header is not a JSON object.
+ */
+export type ObjectLifecycle = Record<string, unknown>;
 
 export type PlanFn = (input: Record<string, unknown>) => JobPlan | undefined;
 
@@ -75,6 +112,15 @@ export interface JobSnapshot {
   webhookUrl: string | undefined;
   /** The x-fal-* headers of the submit request. */
   falHeaders: Record<string, string>;
+  /** The submit's `x-fal-object-lifecycle-preference` header, parsed; undefined without one. */
+  objectLifecycle: ObjectLifecycle | undefined;
+  /** Size of the result video (JobPlan.resultBytes, or the clip's own size). */
+  resultBytes: number;
+  /** JobPlan.resultStall, with `downloads` defaulted. */
+  resultStall: Required<ResultStall> | undefined;
+  /** Whether forgetResult() was called: the result file answers 404. */
+  resultForgotten: boolean;
+  resultDownloads: ResultDownloads;
   submittedAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
@@ -98,6 +144,8 @@ export interface RequestCallCounts {
   stream: number;
   result: number;
   cancel: number;
+  /** GETs of the job's result file (the result's `video.url`), whatever they were answered. */
+  resultFile: number;
 }
 
 export type CallKind = 'submit' | 'storageInitiate' | 'storagePut' | keyof RequestCallCounts;
@@ -109,6 +157,8 @@ export interface SimulatorCalls {
   readonly stream: number;
   readonly result: number;
   readonly cancel: number;
+  /** GETs of result files, whatever they were answered. */
+  readonly resultFile: number;
   /** Single and multipart initiates. */
   readonly storageInitiate: number;
   /** Single uploads and multipart part uploads. */
@@ -137,6 +187,11 @@ export interface SimulatorFaults {
   webhooks: boolean;
   /** Extra deliveries of each webhook, each signed afresh (read when the job completes). Default 0. */
   webhookDuplicates: number;
+  /**
+   * When set, the next `times` GETs of a result file that would be served answer `status` with a
+   * fal-shaped error body instead, `times` counting down (Infinity: never served). Default undefined.
+   */
+  resultFile: { status: number; times: number } | undefined;
 }
 
 /** One POST of a webhook to a submit's `fal_webhook` URL. */
@@ -162,6 +217,20 @@ export interface WebhookAttempt {
 export interface StoredFile {
   bytes: Buffer;
   contentType: string;
+  /**
+   * An upload's `X-Fal-Object-Lifecycle` initiate header, parsed; for a result clip, its job's
+   * `objectLifecycle`. Undefined without one.
+   */
+  objectLifecycle: ObjectLifecycle | undefined;
+}
+
+/** A file uploaded through the storage API (single or multipart), as `files()` lists it. */
+export interface UploadedFile {
+  url: string;
+  contentType: string;
+  size: number;
+  /** The initiate call's `X-Fal-Object-Lifecycle` header, parsed; undefined without one. */
+  objectLifecycle: ObjectLifecycle | undefined;
 }
 
 export interface FalSimulator {
@@ -178,8 +247,18 @@ export interface FalSimulator {
   resume(requestId: string): void;
   /** Resolves once predicate() is true, checked now and after every state change; rejects after timeoutMs (default 10000). */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
-  /** The bytes behind a file URL the simulator issued (uploads and result clips). */
+  /**
+   * The bytes behind a file URL the simulator issued (uploads, and result clips it still serves); a
+   * result clip is generated whole for this, so prefer `resultClipChunks` for a large `resultBytes`.
+   */
   storedFile(url: string): StoredFile | undefined;
+  /** Every file uploaded through the storage API, oldest first. */
+  files(): UploadedFile[];
+  /**
+   * Makes a job's result file answer 404 from now on, like fal's CDN after its retention; the result
+   * endpoint and webhooks still answer the same JSON. Throws when the job is unknown.
+   */
+  forgetResult(requestId: string): void;
   /** Where the webhook signing key is published: `${url}/.well-known/jwks.json`. */
   readonly jwksUrl: string;
   /** The user id webhooks are signed for. */
@@ -199,6 +278,6 @@ export interface FalSimulator {
    * while `faults.webhooks` is false. Throws when the job is unknown, not finished, or had no webhook URL.
    */
   redeliver(requestId: string): void;
-  /** Closes every socket (open status streams and webhook deliveries included) and timer. */
+  /** Closes every socket (open status streams, stalled result downloads and webhook deliveries included) and timer. */
   stop(): Promise<void>;
 }

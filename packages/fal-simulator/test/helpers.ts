@@ -44,9 +44,7 @@ export function fixture(name: string): Buffer {
   return readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-export function resultClipBytes(): Buffer {
-  return readFileSync(new URL('../assets/result.mp4', import.meta.url));
-}
+export { resultClipBytes } from '../src/index.js';
 
 /** The real client, with fal's hosts rewritten to the simulator exactly as FAL_API_URL does. */
 export function clientFor(sim: FalSimulator): FalClient {

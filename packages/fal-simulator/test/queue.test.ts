@@ -410,7 +410,7 @@ describe('fal queue simulator: submit, status, result', () => {
     sim.calls.reset();
     expect(sim.calls.requests).toHaveLength(0);
     expect(sim.calls.submit).toBe(0);
-    expect(sim.calls.byRequest(requestId)).toEqual({ status: 0, stream: 0, result: 0, cancel: 0 });
+    expect(sim.calls.byRequest(requestId)).toEqual({ status: 0, stream: 0, result: 0, cancel: 0, resultFile: 0 });
   });
 
   it('accepts requests without an Authorization header', async () => {

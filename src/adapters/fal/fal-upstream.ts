@@ -23,6 +23,8 @@ export interface FalUpstreamOptions {
   callTimeoutMs?: number;
   /** Hears of every HTTP call to fal: its kind and outcome. */
   onCall?: (kind: string, outcome: string) => void;
+  /** How long fal should keep the files of each request: its results and the gateway's uploads. */
+  objectTtlSeconds: number;
 }
 
 /** The Upstream port over fal's queue, through @fal-ai/client (the only user of that package). */
@@ -31,9 +33,12 @@ export class FalUpstream implements Upstream {
   private readonly endpoint: string;
   private readonly scrub: (text: string) => string;
   private readonly callTimeoutMs: number;
+  /** fal's object-lifecycle preference, sent with every submit and upload. */
+  private readonly lifecycle: { expiresIn: number };
 
   constructor(options: FalUpstreamOptions) {
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    this.lifecycle = { expiresIn: options.objectTtlSeconds };
     const rawFetch = options.fetch ?? nodeHttpFetch();
     const baseFetch = options.onCall ? instrumentedFetch(rawFetch, options.onCall) : rawFetch;
     this.fal = createFalClient({
@@ -50,6 +55,7 @@ export class FalUpstream implements Upstream {
       const queued = await this.fal.queue.submit(this.endpoint, {
         input: toFalInput(input),
         webhookUrl: options.webhookUrl,
+        storageSettings: this.lifecycle,
         abortSignal: options.signal,
       });
       return { requestId: queued.request_id, queuePosition: queued.queue_position ?? null };
@@ -122,7 +128,7 @@ export class FalUpstream implements Upstream {
 
   async upload(file: Blob): Promise<string> {
     try {
-      return await this.fal.storage.upload(file);
+      return await this.fal.storage.upload(file, { lifecycle: this.lifecycle });
     } catch (error) {
       throw this.failure(error, 'upload');
     }

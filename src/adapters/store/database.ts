@@ -5,6 +5,13 @@ export interface Database {
   animation_status_history: StatusHistoryRow;
   webhook_deliveries: WebhookDeliveryRow;
   watch_leases: WatchLeaseRow;
+  deleted_animations: DeletedAnimationRow;
+}
+
+export interface DeletedAnimationRow {
+  id: string;
+  owner: string;
+  deleted_at: string;
 }
 
 export interface WatchLeaseRow {
@@ -39,8 +46,12 @@ export interface AnimationRow {
   seed: number | null;
   num_inference_steps: number;
   cfg_scale: number;
-  /** JSON of VideoFile */
+  /** JSON of KeptVideo (or of fal's VideoFile, in rows from before the gateway kept results) */
   video: string | null;
+  /** JSON of fal's VideoFile while the gateway copies it */
+  upstream_video: string | null;
+  /** The kept video's expiresAt, for the retention sweep */
+  video_expires_at: string | null;
   error_code: string | null;
   error_message: string | null;
   idempotency_key: string | null;

@@ -102,6 +102,22 @@ migrations['0004_owner_status_index'] = {
   },
 };
 
+migrations['0005_kept_videos'] = {
+  async up(db: Kysely<MigrationDb>) {
+    // fal's result while the gateway copies it, and when the retention sweep deletes the copy.
+    await db.schema.alterTable('animations').addColumn('upstream_video', 'text').execute();
+    await db.schema.alterTable('animations').addColumn('video_expires_at', 'text').execute();
+    await db.schema.createIndex('animations_video_expires_at').on('animations').column('video_expires_at').execute();
+    // What is left of a deleted animation: who owned it, so that deleting it again answers the same.
+    await db.schema
+      .createTable('deleted_animations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('deleted_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../domain/animation.js';
-import { ANIMATION_STATUSES, TERMINAL_STATUSES } from '../../domain/animation.js';
+import { ANIMATION_STATUSES, isKept, TERMINAL_STATUSES } from '../../domain/animation.js';
 import type { AppliedChange } from '../../domain/state-machine.js';
 import {
   InvalidCursorError,
@@ -195,6 +195,40 @@ export class SqlAnimationStore implements AnimationStore {
     return rows.map((row) => ({ status: row.status as AnimationStatus, at: row.at }));
   }
 
+  async delete(id: string, owner: string, at: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('watch_leases').where('animation_id', '=', id).execute();
+      // Logs, status history and webhook deliveries go with the row (ON DELETE CASCADE).
+      await trx.deleteFrom('animations').where('id', '=', id).where('owner', '=', owner).execute();
+      await trx
+        .insertInto('deleted_animations')
+        .values({ id, owner, deleted_at: at })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute();
+    });
+  }
+
+  async wasDeleted(id: string, owner: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('deleted_animations')
+      .select('id')
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async listExpired(now: string, limit: number): Promise<Animation[]> {
+    const rows = await this.db
+      .selectFrom('animations')
+      .selectAll()
+      .where('video_expires_at', '<=', now)
+      .orderBy('video_expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toAnimation);
+  }
+
   /** Leases on this database for one holder (a replica). */
   watchLeases(holder: string, ttlMs: number): SqlWatchLeases {
     return new SqlWatchLeases(this.db, holder, ttlMs);
@@ -256,6 +290,8 @@ function toRow(a: Animation): AnimationRow {
     num_inference_steps: a.numInferenceSteps,
     cfg_scale: a.cfgScale,
     video: a.video ? JSON.stringify(a.video) : null,
+    upstream_video: a.upstreamVideo ? JSON.stringify(a.upstreamVideo) : null,
+    video_expires_at: a.video && isKept(a.video) ? a.video.expiresAt : null,
     error_code: a.error?.code ?? null,
     error_message: a.error?.message ?? null,
     idempotency_key: a.idempotencyKey,
@@ -287,6 +323,7 @@ function toAnimation(row: AnimationRow): Animation {
     numInferenceSteps: row.num_inference_steps,
     cfgScale: row.cfg_scale,
     video: row.video ? JSON.parse(row.video) : null,
+    upstreamVideo: row.upstream_video ? JSON.parse(row.upstream_video) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     idempotencyKey: row.idempotency_key,
     inputHash: row.input_hash,

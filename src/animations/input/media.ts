@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badUserInput, type FieldProblem } from '../../domain/errors.js';
-
-export type MediaKind = 'image' | 'video';
+import { SNIFF_BYTES, sniffType, type MediaKind } from '../../domain/media-type.js';
 
 /** Where an input file comes from: a URL fal can fetch itself, or bytes the gateway uploads. */
 export type MediaSource = { kind: 'url'; url: string } | { kind: 'upload'; file: File; digest: string };
@@ -52,7 +51,7 @@ function upload(
   fileName: string,
   problem: (message: string) => FieldProblem,
 ): MediaSource {
-  const type = sniffType(bytes.subarray(0, 64));
+  const type = sniffType(bytes.subarray(0, SNIFF_BYTES));
   if (!type || type.kind !== kind) throw badUserInput([problem(`must be a ${ALLOWED[kind]} file`)]);
   const extension = type.mime.split('/')[1]!.replace('quicktime', 'mov').replace('jpeg', 'jpg');
   return {
@@ -60,20 +59,6 @@ function upload(
     file: new File([bytes], `${fileName.replace(/\.[^.]*$/, '')}.${extension}`, { type: type.mime }),
     digest: createHash('sha256').update(bytes).digest('hex'),
   };
-}
-
-/** The real type of a file from its magic bytes, when it is one the model accepts. */
-export function sniffType(bytes: Uint8Array): { kind: MediaKind; mime: string } | undefined {
-  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { kind: 'image', mime: 'image/jpeg' };
-  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return { kind: 'image', mime: 'image/png' };
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return { kind: 'image', mime: 'image/webp' };
-  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3 && ascii(0, 64).includes('webm')) {
-    return { kind: 'video', mime: 'video/webm' };
-  }
-  if (ascii(4, 8) === 'ftyp') return { kind: 'video', mime: ascii(8, 12) === 'qt  ' ? 'video/quicktime' : 'video/mp4' };
-  if (['moov', 'mdat', 'wide', 'free'].includes(ascii(4, 8))) return { kind: 'video', mime: 'video/quicktime' };
-  return undefined;
 }
 
 /** The bytes of a data: URI, or why they cannot be used; checks the size before decoding. */

@@ -1,3 +1,4 @@
+import type { PublicVideo } from '../custody/media-links.js';
 import type { AnimationStore } from '../../ports/animation-store.js';
 import type { WebhookSender } from '../../ports/webhook-sender.js';
 import { backoffDelay, pause } from '../upstream/backoff.js';
@@ -29,6 +30,8 @@ export class WebhookNotifier {
       logger: Log;
       /** The id clients know the animation by. */
       publicId: (animation: Animation) => string;
+      /** The video as its owner sees it; its URL is signed afresh for every attempt. */
+      publicVideo: (animation: Animation) => PublicVideo | null;
       timing: WebhookTiming;
     },
   ) {}
@@ -78,7 +81,7 @@ export class WebhookNotifier {
         requestId: animation.requestId,
         status: animation.status,
         prompt: animation.prompt,
-        video: animation.video,
+        video: this.deps.publicVideo(animation),
         error: animation.error,
         createdAt: animation.createdAt,
         completedAt: animation.completedAt,

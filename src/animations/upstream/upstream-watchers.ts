@@ -1,15 +1,14 @@
 import type { AnimationEvents } from '../../ports/animation-events.js';
 import type { AnimationStore } from '../../ports/animation-store.js';
-import type { UpstreamOutcome } from '../../domain/animation.js';
 import { UpstreamFailure, type Upstream, type UpstreamStatus } from '../../ports/upstream.js';
 import { backoffDelay, pause } from './backoff.js';
-import { isTerminal, type Animation } from '../../domain/animation.js';
+import { isTerminal, type Animation, type LogLine, type UpstreamOutcome } from '../../domain/animation.js';
 import type { AnimationRecorder } from '../animation-recorder.js';
-import type { LogLine } from '../../domain/animation.js';
 import { unseenLogs } from '../../domain/progress.js';
 import { changeFor } from '../../domain/state-machine.js';
 import type { Log } from '../../ports/log.js';
 import type { Telemetry } from '../../ports/telemetry.js';
+import type { VideoCustody } from '../custody/video-custody.js';
 
 export interface WatcherTiming {
   /** Delay between status polls while fal answers. */
@@ -24,7 +23,9 @@ export interface WatcherTiming {
  * Follows every in-flight animation upstream, exactly once per animation in this process,
  * however many clients subscribe (none included). A watcher follows fal's status stream,
  * falls back to polling with backoff when the stream fails or ends early, reads the
- * result, and records each change; it stops when the animation is terminal.
+ * result, and records each change; a video is then copied into the gateway's keeping
+ * before COMPLETED (also when fal's webhook brought the result first, or a restart
+ * interrupted the copy). It stops when the animation is terminal.
  */
 export class UpstreamWatchers {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -35,6 +36,8 @@ export class UpstreamWatchers {
       store: AnimationStore;
       events: AnimationEvents;
       recorder: AnimationRecorder;
+      /** Copies a finished animation's video before it is COMPLETED. */
+      custody: VideoCustody;
       timing: WatcherTiming;
       logger: Log;
       telemetry: Telemetry;
@@ -49,10 +52,13 @@ export class UpstreamWatchers {
   watch(animation: Animation): Promise<void> | undefined {
     if (this.running.has(animation.id) || !animation.requestId || isTerminal(animation.status)) return undefined;
     const controller = new AbortController();
+    // fal's webhook may bring the result while the status is still being followed.
+    const resultHeard = new AbortController();
     const stopOnTerminal = this.deps.events.subscribe(animation.id, (change) => {
       if (isTerminal(change.animation.status)) controller.abort();
+      if (change.animation.upstreamVideo !== null) resultHeard.abort();
     });
-    const done = this.follow(animation.id, animation.requestId, controller.signal)
+    const done = this.follow(animation.id, animation.requestId, controller.signal, resultHeard.signal)
       .catch((error: unknown) => this.deps.logger.warn({ animationId: animation.id, err: error }, 'watcher stopped'))
       .finally(() => {
         stopOnTerminal();
@@ -86,7 +92,22 @@ export class UpstreamWatchers {
     await Promise.all(all.map(({ done }) => done));
   }
 
-  private async follow(id: string, requestId: string, signal: AbortSignal): Promise<void> {
+  private async follow(id: string, requestId: string, signal: AbortSignal, resultHeard: AbortSignal): Promise<void> {
+    const current = await this.deps.store.get(id);
+    if (!current || isTerminal(current.status)) return;
+    let video = current.upstreamVideo;
+    if (!video) {
+      const outcome = await this.untilFinished(id, requestId, AbortSignal.any([signal, resultHeard]));
+      if (signal.aborted) return;
+      if (outcome) await this.deps.recorder.record(id, changeFor(outcome, new Date()));
+      // Recorded just now, or by fal's webhook first.
+      video = (await this.deps.store.get(id))?.upstreamVideo ?? null;
+    }
+    if (video && !signal.aborted) await this.deps.custody.keep(id, video, signal);
+  }
+
+  /** Follows the status until fal reports the request finished, and reads how; undefined when stopped. */
+  private async untilFinished(id: string, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
     const { upstream, store, timing } = this.deps;
     const known: LogLine[] = await store.logs(id);
     let finished = false;
@@ -103,27 +124,26 @@ export class UpstreamWatchers {
     try {
       await upstream.followStatus(requestId, onStatus, signal);
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
       await this.noteTrouble(id, error);
     }
     if (!finished && !signal.aborted) this.deps.logger.debug({ animationId: id, requestId }, 'polling status');
 
     for (let failures = 0; !finished && !signal.aborted;) {
       await pause(failures === 0 ? timing.pollIntervalMs : this.backoff(failures), signal);
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
       try {
         await onStatus(await upstream.status(requestId, signal));
         failures = 0;
       } catch (error) {
-        if (signal.aborted) return;
+        if (signal.aborted) return undefined;
         failures++;
         await this.noteTrouble(id, error);
       }
     }
-    if (signal.aborted) return;
-
+    if (signal.aborted) return undefined;
     const outcome = await this.readResult(id, requestId, signal);
-    if (outcome && !signal.aborted) await this.deps.recorder.record(id, changeFor(outcome));
+    return signal.aborted ? undefined : outcome;
   }
 
   private async readResult(id: string, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {

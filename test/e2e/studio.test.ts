@@ -2,11 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
+import { AnimationDocument, AnimationsDocument } from '../gql/graphql.js';
+import { dataOf, graphqlHttp } from '../support/graphql-clients.js';
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
+import { completedLogs } from '../support/progress.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -17,10 +20,13 @@ const SIMULATOR_TIMING = { stepMs: 40, queueTickMs: 50 };
 /** Jobs stop here until the test resumes them, so the progress bar is seen part-way every time. */
 const PAUSE_AT_STEP = 10;
 const CANCEL_AT_STEP = 3;
+/** The expiry of a signed video URL long past. */
+const EXPIRED = 'expires=1000000000';
 
 const FIRST_PROMPT = 'a knight in shining armour dancing';
 const SECOND_PROMPT = 'a robot waltzing, to be cancelled';
 const THIRD_PROMPT = 'a dancer with a key';
+const DELETED_PROMPT = 'a juggler, soon deleted';
 /** The simulator fails jobs whose prompt has `[fail]` in it. */
 const FAILING_PROMPT = 'a knight who stumbles [fail]';
 
@@ -130,9 +136,80 @@ describe('the studio page', () => {
 
     await page.reload();
     expect(await ui.apiKey.inputValue()).toBe(apiKey);
-    await ui.history.getByRole('button', { name: THIRD_PROMPT }).waitFor();
+    await ui.entry(THIRD_PROMPT).waitFor();
     // The only errors are the browser's notes on the requests made before the key was entered.
     expect(problems.filter((problem) => !problem.includes('status of 401 (Unauthorized)'))).toEqual([]);
+  });
+
+  it('deletes an animation from the history after asking: its entry, the animation and its video are gone', async () => {
+    const { page, gateway, problems } = await openStudio({ width: 1280, height: 900 });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.prompt.fill(DELETED_PROMPT);
+    await submitAndOpen(ui, DELETED_PROMPT);
+    await ui.status.filter({ hasText: 'Completed' }).waitFor();
+    await expectResultPlays(page, ui);
+    const videoUrl = await ui.resultVideo.getAttribute('src');
+    expect(videoUrl).toMatch(new RegExp(`^${escapeRegExp(gateway.url)}/media/`));
+    expect((await fetch(videoUrl!)).status).toBe(200);
+    const { animations } = dataOf(await graphqlHttp(gateway.url, AnimationsDocument, { first: 10 }));
+    expect(animations.edges).toHaveLength(1);
+    const id = animations.edges[0]!.node.id;
+    expect(dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id })).animation?.prompt).toBe(DELETED_PROMPT);
+
+    const entry = ui.entry(DELETED_PROMPT);
+    const deleteButton = ui.deleteEntry(DELETED_PROMPT);
+    const asked: string[] = [];
+    // Saying no keeps it.
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await deleteButton.click();
+    await expect
+      .poll(() => asked, { timeout: WAIT_MS })
+      .toEqual([`Delete the animation “${DELETED_PROMPT}”? Its video and log are removed for good.`]);
+    expect(await entry.isVisible()).toBe(true);
+    expect(dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id })).animation?.id).toBe(id);
+
+    // The gateway's refusal, in words; the entry stays.
+    const refuse = (route: Route) =>
+      route.request().postData()?.includes('mutation DeleteAnimation')
+        ? route.fulfill({
+            contentType: 'application/graphql-response+json',
+            body: JSON.stringify({ errors: [{ message: 'slow down', extensions: { code: 'RATE_LIMITED', retryAfter: 30 } }] }),
+          })
+        : route.fallback();
+    await page.route('**/graphql', refuse);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await deleteButton.click();
+    await ui.historyPanel
+      .getByRole('alert')
+      .filter({ hasText: `Could not delete “${DELETED_PROMPT}”. Too many requests. Try again in 30 seconds.` })
+      .waitFor();
+    await page.unroute('**/graphql', refuse);
+    expect(await entry.isVisible()).toBe(true);
+    expect(await ui.status.textContent()).toBe('Completed');
+
+    // Yes: the entry goes, and so does the open animation, at the gateway too.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await deleteButton.click();
+    await entry.waitFor({ state: 'detached' });
+    await ui.historyPanel.getByText('No animations yet.').waitFor();
+    await ui.jobPanel.getByText('pick one from the history').waitFor();
+    expect(await ui.status.isHidden()).toBe(true);
+    expect(await ui.historyPanel.getByRole('alert').count()).toBe(0);
+    expect(await deleteButton.count()).toBe(0);
+    const after = await graphqlHttp(gateway.url, AnimationDocument, { id });
+    expect(after.errors).toBeUndefined();
+    expect(after.data?.animation).toBeNull();
+    expect((await fetch(videoUrl!)).status).toBe(404);
+
+    await page.reload();
+    await ui.historyPanel.getByText('No animations yet.').waitFor();
+    expect(problems).toEqual([]);
   });
 
   it('keeps following a running animation across a gateway restart, without repeating log lines', async () => {
@@ -156,7 +233,8 @@ describe('the studio page', () => {
     await ui.status.filter({ hasText: 'Completed' }).waitFor();
     await expectResultPlays(page, ui);
     const shown = await ui.log.getByRole('listitem').evaluateAll((items) => items.map((item) => item.lastChild?.textContent?.trim()));
-    expect(shown).toEqual(jobWithPrompt(simulator, FIRST_PROMPT).logs.map((log) => log.message));
+    // fal's lines, then the gateway's own while it keeps the video.
+    expect(shown).toEqual(completedLogs(simulator, jobWithPrompt(simulator, FIRST_PROMPT).requestId));
     // Chromium reports each refused attempt to reconnect while the gateway was down.
     expect(problems.filter((problem) => !/WebSocket connection to .* failed/.test(problem))).toEqual([]);
   });
@@ -168,6 +246,7 @@ type Studio = ReturnType<typeof studio>;
 function studio(page: Page) {
   const form = page.getByRole('form', { name: 'New animation' });
   const jobPanel = page.getByRole('region', { name: 'Animation' });
+  const history = page.getByRole('list', { name: 'History' });
   return {
     form,
     imageGroup: form.getByRole('group', { name: 'Reference image' }),
@@ -189,7 +268,10 @@ function studio(page: Page) {
     cancel: jobPanel.getByRole('button', { name: 'Cancel' }),
     resultVideo: jobPanel.getByLabel('Result video'),
     download: jobPanel.getByRole('link', { name: 'Download video' }),
-    history: page.getByRole('list', { name: 'History' }),
+    history,
+    /** The entry that opens the animation: its name starts with the prompt (the Delete button's does not). */
+    entry: (prompt: string) => history.getByRole('button', { name: new RegExp(`^${escapeRegExp(prompt)}`) }),
+    deleteEntry: (prompt: string) => history.getByRole('button', { name: `Delete animation: ${prompt}`, exact: true }),
     historyPanel: page.getByRole('region', { name: 'History' }),
     apiKey: page.getByRole('textbox', { name: 'API key' }),
   };
@@ -246,14 +328,16 @@ async function cancelSecondJob(ui: Studio, simulator: FalSimulator): Promise<voi
   await ui.cancel.click();
   await ui.status.filter({ hasText: 'Cancelled' }).waitFor();
   await ui.cancel.waitFor({ state: 'hidden' });
-  await ui.history.getByRole('button', { name: SECOND_PROMPT }).filter({ hasText: 'Cancelled' }).waitFor();
+  await ui.entry(SECOND_PROMPT).filter({ hasText: 'Cancelled' }).waitFor();
   expect(jobWithPrompt(simulator, SECOND_PROMPT).cancelled).toBe(true);
 }
 
+/** Reloads, and opens the first animation from the history, whose video URL has expired by then. */
 async function reopenFirstFromHistory(page: Page, ui: Studio): Promise<void> {
+  await expireListedVideoUrls(page);
   await page.reload();
-  await ui.history.getByRole('button', { name: SECOND_PROMPT }).filter({ hasText: 'Cancelled' }).waitFor();
-  const first = ui.history.getByRole('button', { name: FIRST_PROMPT });
+  await ui.entry(SECOND_PROMPT).filter({ hasText: 'Cancelled' }).waitFor();
+  const first = ui.entry(FIRST_PROMPT);
   await first.filter({ hasText: 'Completed' }).waitFor();
   await first.click();
 
@@ -263,7 +347,21 @@ async function reopenFirstFromHistory(page: Page, ui: Studio): Promise<void> {
   await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
   expect(await progressValue(ui)).toBe(1);
   expect(await first.getAttribute('aria-current')).toBe('true');
+  // It plays from the fresh URL the snapshot brought, never from the one listed (a 403 would be a console error).
   await expectResultPlays(page, ui);
+  expect(await ui.resultVideo.getAttribute('src')).not.toContain(EXPIRED);
+}
+
+/**
+ * Video URLs are signed and expire (MEDIA_URL_TTL_S); this makes those the history lists
+ * expired ones, as they are when the page has been open that long.
+ */
+async function expireListedVideoUrls(page: Page): Promise<void> {
+  await page.route('**/graphql', async (route) => {
+    if (!route.request().postData()?.includes('query History')) return route.fallback();
+    const response = await route.fetch();
+    return route.fulfill({ response, body: (await response.text()).replace(/expires=\d+/g, EXPIRED) });
+  });
 }
 
 /** Clicks Submit and waits for the new animation to show, or fails with what the page said instead. */
@@ -311,6 +409,10 @@ function jobWithPrompt(simulator: FalSimulator, prompt: string) {
   const job = simulator.jobs().find((candidate) => candidate.input.prompt === prompt);
   if (!job) throw new Error(`the simulator has no job with the prompt "${prompt}"`);
   return job;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {

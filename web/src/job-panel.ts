@@ -48,10 +48,17 @@ export class JobPanel {
     this.problem.textContent = '';
     this.video.removeAttribute('src');
     this.video.load();
-    this.render(animation);
+    // A video URL is signed and expires, and this one may have been read long ago (the history
+    // keeps what it listed): the result shows once the snapshot brings a fresh one.
+    this.render({ ...animation, video: null });
     // On a narrow screen the panel sits below the form or above the history: bring it into view.
     const { top } = this.body.getBoundingClientRect();
     if (top < 0 || top > window.innerHeight * 0.6) this.body.scrollIntoView({ block: 'start' });
+  }
+
+  /** Whether this animation is the one shown. */
+  shows(id: string): boolean {
+    return this.current?.id === id;
   }
 
   /** Back to the empty panel. */

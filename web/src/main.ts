@@ -1,7 +1,13 @@
 import { ApiKeyField } from './api-key.js';
 import { byId } from './dom.js';
 import { FormPanel } from './form-panel.js';
-import { CancelAnimationDocument, CreateAnimationDocument, HistoryDocument, type StudioAnimationFragment } from './gql/graphql.js';
+import {
+  CancelAnimationDocument,
+  CreateAnimationDocument,
+  DeleteAnimationDocument,
+  HistoryDocument,
+  type StudioAnimationFragment,
+} from './gql/graphql.js';
 import { GraphqlHttp } from './graphql-http.js';
 import { HistoryPanel } from './history-panel.js';
 import { JobPanel } from './job-panel.js';
@@ -24,14 +30,26 @@ const live = new LiveProgress(websocketUrl('/graphql'), apiKey);
 
 const job = new JobPanel(async (id) => (await api.request(CancelAnimationDocument, { id })).cancelAnimation);
 
-const history = new HistoryPanel(async (after) => {
-  const { animations } = await api.request(HistoryDocument, { first: HISTORY_PAGE_SIZE, after });
-  return {
-    animations: animations.edges.map((edge) => edge.node),
-    hasNextPage: animations.pageInfo.hasNextPage,
-    endCursor: animations.pageInfo.endCursor,
-  };
-}, open);
+const history = new HistoryPanel(
+  async (after) => {
+    const { animations } = await api.request(HistoryDocument, { first: HISTORY_PAGE_SIZE, after });
+    return {
+      animations: animations.edges.map((edge) => edge.node),
+      hasNextPage: animations.pageInfo.hasNextPage,
+      endCursor: animations.pageInfo.endCursor,
+    };
+  },
+  open,
+  async (id) => {
+    await api.request(DeleteAnimationDocument, { id });
+    // Gone, with its log and video: nothing is left to show or follow.
+    if (job.shows(id)) {
+      stopFollowing?.();
+      stopFollowing = undefined;
+      job.close();
+    }
+  },
+);
 
 new FormPanel(async (input) => {
   const { createAnimation } = await api.request(CreateAnimationDocument, { input });

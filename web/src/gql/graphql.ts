@@ -57,6 +57,13 @@ export type CancelAnimationMutationVariables = Exact<{
 
 export type CancelAnimationMutation = { cancelAnimation: { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } };
 
+export type DeleteAnimationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteAnimationMutation = { deleteAnimation: { deletedId: string } };
+
 export type HistoryQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -158,6 +165,13 @@ export const CancelAnimationDocument = new TypedDocumentString(`
     message
   }
 }`) as unknown as TypedDocumentString<CancelAnimationMutation, CancelAnimationMutationVariables>;
+export const DeleteAnimationDocument = new TypedDocumentString(`
+    mutation DeleteAnimation($id: ID!) {
+  deleteAnimation(id: $id) {
+    deletedId
+  }
+}
+    `) as unknown as TypedDocumentString<DeleteAnimationMutation, DeleteAnimationMutationVariables>;
 export const HistoryDocument = new TypedDocumentString(`
     query History($first: Int, $after: String) {
   animations(first: $first, after: $after) {

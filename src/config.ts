@@ -14,6 +14,11 @@ const text = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 const url = text.pipe(z.url().optional());
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** An optional whole number of at least `min`; unset (or empty) stays undefined. */
+const optionalInt = (min: number) =>
+  text.transform((value) => (value === undefined ? undefined : Number(value))).pipe(z.number().int().min(min).optional());
+/** The simulated fal runs 2 at a time, like a new fal account, and the gateway shares them. */
+const SANDBOX_CONCURRENCY = 2;
 const flag = z
   .enum(['0', '1', 'true', 'false'])
   .optional()
@@ -97,6 +102,8 @@ const limits = z
     MAX_ACTIVE_ANIMATIONS: int(5, 1),
     /** Animations an owner may create per rolling hour. */
     MAX_ANIMATIONS_PER_HOUR: int(100, 1),
+    /** GPU seconds (fal's inference time) an owner's animations of the last 24 hours may use; unset: no cap. */
+    MAX_INFERENCE_SECONDS_PER_DAY: optionalInt(1),
     /** Largest page `animations(first:)` returns. */
     MAX_PAGE_SIZE: int(100, 1),
     /** Subscriptions one WebSocket may hold at once. */
@@ -117,6 +124,7 @@ const limits = z
   .transform((e) => ({
     maxActiveAnimations: e.MAX_ACTIVE_ANIMATIONS,
     maxAnimationsPerHour: e.MAX_ANIMATIONS_PER_HOUR,
+    maxInferenceSecondsPerDay: e.MAX_INFERENCE_SECONDS_PER_DAY,
     maxPageSize: e.MAX_PAGE_SIZE,
     maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxSocketsPerOwner: e.MAX_SOCKETS_PER_OWNER,
@@ -143,6 +151,8 @@ const fal = z
     UPSTREAM_TIMEOUT_MS: int(15_000, 1),
     /** How long fal should keep the files of each request (uploads and results): long enough for the gateway to copy them. */
     FAL_OBJECT_TTL_S: int(86_400, 60),
+    /** Requests the account may have unfinished at fal at once (its concurrency); the rest wait in the gateway. Unset: no limit (2 in sandbox mode). */
+    FAL_CONCURRENCY: optionalInt(1),
   })
   .transform((e) => ({
     /** Secret: never logged or returned. */
@@ -157,6 +167,9 @@ const fal = z
     submitSweepMs: Math.max(1_000, Math.floor(e.SUBMIT_TIMEOUT_MS / 2)),
     callTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     objectTtlSeconds: e.FAL_OBJECT_TTL_S,
+    concurrency: e.FAL_CONCURRENCY ?? (e.FAL_KEY === undefined && e.FAL_API_URL === undefined ? SANDBOX_CONCURRENCY : undefined),
+    /** How often each replica looks for slots freed elsewhere. */
+    admissionTickMs: 1_000,
   }));
 
 /** The simulated fal of sandbox mode: timings a newcomer can watch. */
@@ -169,7 +182,12 @@ const sandbox = z
     /** Jobs the simulated queue pretends are ahead of each new one. */
     SANDBOX_QUEUE_AHEAD: int(3),
   })
-  .transform((e) => ({ stepMs: e.SANDBOX_STEP_MS, queueTickMs: e.SANDBOX_QUEUE_TICK_MS, queueAhead: e.SANDBOX_QUEUE_AHEAD }));
+  .transform((e) => ({
+    stepMs: e.SANDBOX_STEP_MS,
+    queueTickMs: e.SANDBOX_QUEUE_TICK_MS,
+    queueAhead: e.SANDBOX_QUEUE_AHEAD,
+    concurrency: SANDBOX_CONCURRENCY,
+  }));
 
 const watching = z
   .object({

@@ -152,6 +152,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       maxVideoBytes: limits.maxVideoBytes,
       allowPrivateWebhooks: ownerWebhooks.allowPrivate,
       webhooksEnabled: ownerWebhooks.secret !== undefined,
+      falConcurrency: config.fal.concurrency,
+      admissionTickMs: config.fal.admissionTickMs,
+      maxInferenceSecondsPerDay: limits.maxInferenceSecondsPerDay,
     },
   });
   const server = createGatewayServer({

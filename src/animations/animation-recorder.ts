@@ -6,6 +6,8 @@ import type { Log } from '../ports/log.js';
 
 /** The one way a change reaches the store and subscribers: recorded first, then published. */
 export class AnimationRecorder {
+  private readonly slotListeners = new Set<() => void>();
+
   constructor(
     private readonly deps: {
       store: AnimationStore;
@@ -28,6 +30,12 @@ export class AnimationRecorder {
     else logger.debug(fields, `recorded ${change.type}`);
     events.publish(recorded);
     if (isTerminal(animation.status)) onFinished?.(animation);
+    if (isTerminal(animation.status) || change.type === 'resultReady') for (const listener of this.slotListeners) listener();
     return recorded;
+  }
+
+  /** Hears of each change this process records that may free a slot at fal or a place in line: an end, or fal's result. */
+  onLineMoved(listener: () => void): void {
+    this.slotListeners.add(listener);
   }
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AnimationEvents } from '../ports/animation-events.js';
-import { InvalidCursorError, type AnimationStore, type Page } from '../ports/animation-store.js';
+import { InvalidCursorError, type AnimationStore, type Page, type Usage } from '../ports/animation-store.js';
 import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
 import {
   isKept,
   isTerminal,
+  secondsLeftToStart,
   type Animation,
   type KeptVideo,
   type AnimationLog,
@@ -23,6 +24,7 @@ import { inputHash, validateCreateInput, validateWebhookUrl } from './input/vali
 import type { Log } from '../ports/log.js';
 import type { MediaLinks, PublicVideo } from './custody/media-links.js';
 import type { VideoCustody } from './custody/video-custody.js';
+import { Admission } from './admission/admission.js';
 
 export interface AnimationServiceOptions {
   /** Longest time a submit may wait for fal; older SUBMITTING rows are failed. */
@@ -45,10 +47,17 @@ export interface AnimationServiceOptions {
   allowPrivateWebhooks: boolean;
   /** Whether owners' webhooks can be signed and sent (a signing secret is configured). */
   webhooksEnabled: boolean;
+  /** FAL_CONCURRENCY: requests the account may have unfinished at fal at once; undefined: no limit. */
+  falConcurrency: number | undefined;
+  /** How often each replica looks for slots at fal freed elsewhere. */
+  admissionTickMs: number;
+  /** GPU seconds an owner's animations of the last 24 hours may use before new ones are refused; undefined: no cap. */
+  maxInferenceSecondsPerDay: number | undefined;
 }
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 /** A hint only: how long an animation typically takes to finish. */
 const UNFINISHED_RETRY_AFTER_SECONDS = 30;
 
@@ -63,6 +72,8 @@ function secondsUntil(epochMs: number, now: Date): number {
  */
 export class AnimationService {
   private readonly fanout: ProgressFanout;
+  /** Present when FAL_CONCURRENCY limits what may be at fal at once. */
+  private readonly admission: Admission | undefined;
   private sweep: NodeJS.Timeout | undefined;
 
   constructor(
@@ -89,6 +100,20 @@ export class AnimationService {
       onJoined: () => this.telemetry().feedOpened(),
       onLeft: () => this.telemetry().feedClosed(),
     });
+    const { falConcurrency, admissionTickMs } = deps.options;
+    if (falConcurrency !== undefined) {
+      const admission = new Admission({
+        store: deps.store,
+        recorder: deps.recorder,
+        logger: deps.logger,
+        limit: falConcurrency,
+        tickMs: admissionTickMs,
+        sendInBackground: (animation) => this.sendInBackground(animation),
+        now: deps.now,
+      });
+      deps.recorder.onLineMoved(() => admission.fillInBackground());
+      this.admission = admission;
+    }
   }
 
   /** `reqId` is the caller's request id, for the log lines this writes. */
@@ -118,6 +143,9 @@ export class AnimationService {
         upstreamError: null,
         video: null,
         upstreamVideo: null,
+        // Held for a slot at fal when there is a limit; otherwise it takes one at once.
+        admittedAt: this.admission ? null : now.toISOString(),
+        inferenceSeconds: null,
         error: null,
         idempotencyKey,
         inputHash: hash,
@@ -129,11 +157,15 @@ export class AnimationService {
         maxUnfinished: this.deps.options.maxActiveAnimations,
         maxInWindow: this.deps.options.maxAnimationsPerHour,
         windowStart: new Date(now.getTime() - HOUR_MS).toISOString(),
+        maxInferenceSeconds: this.deps.options.maxInferenceSecondsPerDay,
+        dayStart: new Date(now.getTime() - DAY_MS).toISOString(),
       },
     );
     switch (outcome.kind) {
-      case 'created':
-        return this.submit(await this.upload(outcome.animation, media), reqId);
+      case 'created': {
+        const uploaded = await this.upload(outcome.animation, media);
+        return this.admission ? this.holdThenSend(uploaded, reqId) : this.submit(uploaded, reqId);
+      }
       case 'existing':
         if (outcome.animation.inputHash !== hash) {
           throw badUserInput([{ field: 'idempotencyKey', message: 'was already used with a different input' }], {
@@ -142,16 +174,12 @@ export class AnimationService {
         }
         return outcome.animation;
       case 'overQuota':
-        throw outcome.limit === 'unfinished'
-          ? rateLimited(
-              `At most ${this.deps.options.maxActiveAnimations} animations may be unfinished at once.`,
-              UNFINISHED_RETRY_AFTER_SECONDS,
-            )
-          : rateLimited(
-              `At most ${this.deps.options.maxAnimationsPerHour} animations may be created per hour.`,
-              secondsUntil(Date.parse(outcome.oldestInWindow ?? now.toISOString()) + HOUR_MS, now),
-            );
+        throw this.refusal(outcome.limit, outcome.oldestInWindow, now);
     }
+  }
+
+  async usage(owner: string, since: string | null): Promise<Usage> {
+    return this.deps.store.usage(owner, new Date(since ?? 0).toISOString());
   }
 
   async get(owner: string, id: string): Promise<Animation | undefined> {
@@ -271,6 +299,7 @@ export class AnimationService {
       this.deps.watchers.watch(animation);
     }
     await this.failUnconfirmedSubmissions();
+    this.admission?.start();
     this.sweep = setInterval(() => {
       this.failUnconfirmedSubmissions().catch((err: unknown) => this.deps.logger.error({ err }, 'submit sweep failed'));
     }, this.deps.options.submitSweepMs);
@@ -279,6 +308,7 @@ export class AnimationService {
 
   stop(): void {
     clearInterval(this.sweep);
+    this.admission?.stop();
   }
 
   /**
@@ -290,7 +320,9 @@ export class AnimationService {
     const cutoff = this.now().getTime() - this.deps.options.submitTimeoutMs;
     let failed = 0;
     for (const animation of await this.deps.store.listUnfinished()) {
-      if (animation.status !== 'SUBMITTING' || Date.parse(animation.createdAt) > cutoff) continue;
+      // Admitted for a slot at fal (with FAL_CONCURRENCY) but never confirmed: the same case.
+      const sentAt = animation.status === 'SUBMITTING' ? animation.createdAt : animation.requestId === null ? animation.admittedAt : null;
+      if (sentAt === null || Date.parse(sentAt) > cutoff) continue;
       const recorded = await this.deps.recorder.record(animation.id, {
         type: 'failed',
         error: {
@@ -301,6 +333,39 @@ export class AnimationService {
       if (recorded) failed++;
     }
     return failed;
+  }
+
+  private refusal(limit: 'unfinished' | 'window' | 'inference', oldestInWindow: string | null, now: Date) {
+    const { maxActiveAnimations, maxAnimationsPerHour, maxInferenceSecondsPerDay } = this.deps.options;
+    const oldest = Date.parse(oldestInWindow ?? now.toISOString());
+    switch (limit) {
+      case 'unfinished':
+        return rateLimited(`At most ${maxActiveAnimations} animations may be unfinished at once.`, UNFINISHED_RETRY_AFTER_SECONDS);
+      case 'window':
+        return rateLimited(`At most ${maxAnimationsPerHour} animations may be created per hour.`, secondsUntil(oldest + HOUR_MS, now));
+      case 'inference':
+        return rateLimited(
+          `Your animations of the last 24 hours used ${maxInferenceSecondsPerDay} seconds of GPU time, the daily limit.`,
+          secondsUntil(oldest + DAY_MS, now),
+        );
+    }
+  }
+
+  /** With FAL_CONCURRENCY: held until fair share gives it a slot; sent now when it gets one at once. */
+  private async holdThenSend(animation: Animation, reqId: string | undefined): Promise<Animation> {
+    if (animation.status !== 'SUBMITTING') return animation;
+    await this.deps.recorder.record(animation.id, { type: 'held', queuePosition: 1 });
+    let mine: Animation | undefined;
+    for (const admitted of await this.admission!.fill()) {
+      if (admitted.id === animation.id) mine = admitted;
+      else this.sendInBackground(admitted);
+    }
+    return mine ? this.submit(mine, reqId) : ((await this.deps.store.get(animation.id)) ?? animation);
+  }
+
+  /** Sends an admitted animation nobody waits on; a refusal is recorded on it. */
+  private sendInBackground(animation: Animation): void {
+    this.submit(animation, undefined).catch((err: unknown) => this.deps.logger.warn({ animationId: animation.id, err }, 'submit failed'));
   }
 
   /** Puts uploaded files and data: URIs in fal storage, so fal always receives URLs. */
@@ -325,10 +390,21 @@ export class AnimationService {
 
   private async submit(animation: Animation, reqId: string | undefined): Promise<Animation> {
     const { upstream, recorder, logger, options } = this.deps;
+    const secondsLeft = secondsLeftToStart(animation, this.now());
+    // fal needs more than a second to be worth asking; a deadline that close is missed already.
+    if (secondsLeft !== undefined && secondsLeft <= 1) {
+      const recorded = await recorder.record(animation.id, {
+        type: 'failed',
+        error: { code: 'TIMED_OUT', message: `It could not be sent within its startTimeout of ${animation.startTimeout} s.` },
+      });
+      return recorded?.animation ?? animation;
+    }
     try {
       // The row exists before this call, so a crash here leaves a trace the start-up sweep resolves.
       const { requestId, queuePosition } = await upstream.submit(animation, {
         webhookUrl: options.falWebhookUrl,
+        priority: animation.priority === 'LOW' ? 'low' : 'normal',
+        startTimeoutSeconds: secondsLeft === undefined ? undefined : Math.ceil(secondsLeft),
         signal: AbortSignal.timeout(options.submitTimeoutMs),
       });
       this.telemetry().submitted('accepted');

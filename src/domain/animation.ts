@@ -6,6 +6,10 @@ export type AnimationStatus = (typeof ANIMATION_STATUSES)[number];
 export const RESOLUTIONS = ['480p', '720p'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
+/** Among an owner's held animations, LOW ones go after every NORMAL one; sent to fal as its `low` queue priority. */
+export const PRIORITIES = ['NORMAL', 'LOW'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 /** One log line as fal reports it. */
 export interface LogLine {
   message: string;
@@ -58,6 +62,9 @@ export interface AnimationInput {
   seed: number | null;
   numInferenceSteps: number;
   cfgScale: number;
+  priority: Priority;
+  /** Seconds from creation by which fal must have started it; null: no deadline. */
+  startTimeout: number | null;
 }
 
 export interface Animation extends AnimationInput {
@@ -76,6 +83,13 @@ export interface Animation extends AnimationInput {
   video: KeptVideo | VideoFile | null;
   /** fal's result while the gateway copies it (status IN_PROGRESS); private to the gateway. */
   upstreamVideo: VideoFile | null;
+  /**
+   * When the gateway let it take one of the account's slots at fal (FAL_CONCURRENCY); null
+   * while it is held. Without a limit, at creation.
+   */
+  admittedAt: string | null;
+  /** GPU seconds fal reports for the finished request (`metrics.inference_time`). */
+  inferenceSeconds: number | null;
   error: AnimationFailure | null;
   idempotencyKey: string | null;
   inputHash: string;
@@ -111,6 +125,12 @@ export const TERMINAL_STATUSES: ReadonlySet<AnimationStatus> = new Set(['COMPLET
 
 export function isKept(video: KeptVideo | VideoFile): video is KeptVideo {
   return 'key' in video;
+}
+
+/** Seconds left until the animation's start deadline (negative once past), or undefined when it has none. */
+export function secondsLeftToStart(animation: Pick<Animation, 'createdAt' | 'startTimeout'>, now: Date): number | undefined {
+  if (animation.startTimeout === null) return undefined;
+  return (Date.parse(animation.createdAt) + animation.startTimeout * 1000 - now.getTime()) / 1000;
 }
 
 export function isTerminal(status: AnimationStatus): boolean {

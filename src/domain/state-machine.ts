@@ -18,12 +18,18 @@ import { progressFromLogs } from './progress.js';
 
 export type Change =
   | { type: 'mediaUploaded'; imageUrl: string; videoUrl: string }
+  /** Uploaded and waiting for one of the account's slots at fal; `queuePosition` counts what goes first. */
+  | { type: 'held'; queuePosition: number }
+  /** A held animation's place in line moved (never up). */
+  | { type: 'movedUp'; queuePosition: number }
   | { type: 'submitted'; requestId: string; queuePosition: number | null }
   | {
       type: 'progressed';
       status: 'IN_QUEUE' | 'IN_PROGRESS';
       queuePosition: number | null;
       logs: LogLine[];
+      /** fal's `metrics.inference_time`, once it reports the request finished. */
+      inferenceSeconds?: number | null;
     }
   /** fal finished with this video; the gateway copies it before COMPLETED. */
   | { type: 'resultReady'; video: VideoFile; logs: LogLine[] }
@@ -79,11 +85,21 @@ export function applyChange(current: Animation, change: Change, now: string): Ap
       next.imageUrl = change.imageUrl;
       next.videoUrl = change.videoUrl;
       break;
+    case 'held':
+      if (current.status !== 'SUBMITTING') return null;
+      next.status = 'IN_QUEUE';
+      next.queuePosition = change.queuePosition;
+      break;
+    case 'movedUp':
+      if (current.requestId !== null || current.status !== 'IN_QUEUE') return null;
+      next.queuePosition = lowerPosition(current.queuePosition, change.queuePosition);
+      break;
     case 'submitted':
       if (current.requestId !== null) return null;
       next.requestId = change.requestId;
       advanceStatus(next, 'IN_QUEUE');
-      if (next.status === 'IN_QUEUE') next.queuePosition = change.queuePosition;
+      // A held animation's position never rises when fal gives it one.
+      if (next.status === 'IN_QUEUE') next.queuePosition = lowerPosition(current.queuePosition, change.queuePosition);
       break;
     case 'progressed':
       advanceStatus(next, change.status);
@@ -92,6 +108,7 @@ export function applyChange(current: Animation, change: Change, now: string): Ap
       }
       appended = appendLogs(next, change.logs);
       next.upstreamError = null;
+      if (change.inferenceSeconds != null) next.inferenceSeconds = change.inferenceSeconds;
       break;
     case 'resultReady':
       if (current.upstreamVideo !== null) return null;
@@ -165,6 +182,7 @@ function sameState(a: Animation, b: Animation): boolean {
     a.upstreamError === b.upstreamError &&
     a.video === b.video &&
     a.upstreamVideo === b.upstreamVideo &&
+    a.inferenceSeconds === b.inferenceSeconds &&
     a.error === b.error
   );
 }

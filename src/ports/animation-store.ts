@@ -30,6 +30,28 @@ export interface Quota {
   maxInWindow: number;
   /** ISO-8601 start of the rolling window. */
   windowStart: string;
+  /** GPU seconds the owner's animations created since `dayStart` may have used; undefined: no cap. */
+  maxInferenceSeconds?: number;
+  dayStart?: string;
+}
+
+/** Who waits for the account's slots at fal, and who is there. */
+export interface AdmissionLine {
+  /** Animations held by the gateway (uploaded, not yet admitted), oldest first. */
+  held: Animation[];
+  /** Per owner, the animations admitted and not yet reported finished by fal. */
+  atFal: Record<string, number>;
+  /** Of those, how many fal still has in its own queue. */
+  queuedAtFal: number;
+}
+
+/** An owner's animations created since a time, by outcome. */
+export interface Usage {
+  animations: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  inferenceSeconds: number;
 }
 
 export type InsertOutcome =
@@ -37,7 +59,7 @@ export type InsertOutcome =
   /** The owner already has an animation with this idempotency key. */
   | { kind: 'existing'; animation: Animation }
   /** Nothing written: the quota is used up. `oldestInWindow` is when the window's first animation was created. */
-  | { kind: 'overQuota'; limit: 'unfinished' | 'window'; oldestInWindow: string | null };
+  | { kind: 'overQuota'; limit: 'unfinished' | 'window' | 'inference'; oldestInWindow: string | null };
 
 /**
  * Durable record of animations, their log lines and status history.
@@ -101,6 +123,19 @@ export interface AnimationStore {
 
   /** True when `owner` deleted the animation with this id. */
   wasDeleted(id: string, owner: string): Promise<boolean>;
+
+  /** Held animations and what is at fal now. */
+  admissionLine(): Promise<AdmissionLine>;
+
+  /**
+   * In one transaction that excludes every other admission (across replicas): when fewer
+   * than `limit` animations are at fal, admits the held one `pick` chooses from the line,
+   * and returns it; otherwise (or when `pick` chooses none) undefined.
+   */
+  admit(limit: number, at: string, pick: (line: AdmissionLine) => string | undefined): Promise<Animation | undefined>;
+
+  /** The owner's animations created since `since`, counted from the (owner, created_at) index. */
+  usage(owner: string, since: string): Promise<Usage>;
 
   /** Animations whose kept video expired at or before `now`, soonest first, at most `limit`. */
   listExpired(now: string, limit: number): Promise<Animation[]>;

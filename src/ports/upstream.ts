@@ -6,6 +6,8 @@ export interface UpstreamStatus {
   queuePosition: number | null;
   /** Log lines the report carries: only new ones or every one so far, depending on the source. */
   logs: LogLine[];
+  /** GPU seconds, when the report says the request finished and carries them. */
+  inferenceSeconds: number | null;
 }
 
 /**
@@ -28,6 +30,10 @@ export class UpstreamFailure extends Error {
 export interface SubmitOptions {
   /** Where the provider should POST when the request finishes. */
   webhookUrl?: string;
+  /** The provider's queue priority. */
+  priority?: 'normal' | 'low';
+  /** Seconds the provider may wait to start the request before it gives up (a user timeout). */
+  startTimeoutSeconds?: number;
   signal?: AbortSignal;
 }
 

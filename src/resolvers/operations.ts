@@ -45,3 +45,7 @@ export async function deleteAnimation(ctx: GatewayContext, globalId: string) {
   if (!id) throw notFound();
   return { deletedId: animationGlobalId(await ctx.animations.delete(ctx.owner, id)) };
 }
+
+export function usage(ctx: GatewayContext, since: string | null) {
+  return ctx.animations.usage(ctx.owner, since);
+}

@@ -1,9 +1,10 @@
 import type { Animation, AnimationFailure, AnimationLog, WebhookDelivery } from '../domain/animation.js';
 import type { PublicVideo } from '../animations/custody/media-links.js';
+import type { Usage } from '../ports/animation-store.js';
 import type { ProgressEvent } from '../animations/live/progress-fanout.js';
 import * as resolve from '../resolvers/animation-fields.js';
 import { builder } from './builder.js';
-import { AnimationResolutionEnum, AnimationStatusEnum } from './enums.js';
+import { AnimationPriorityEnum, AnimationResolutionEnum, AnimationStatusEnum } from './enums.js';
 
 export const AnimationLogType = builder.objectRef<AnimationLog>('AnimationLog').implement({
   fields: (t) => ({
@@ -76,6 +77,12 @@ export const AnimationType = builder.node(builder.objectRef<Animation>('Animatio
     seed: t.exposeInt('seed', { nullable: true }),
     numInferenceSteps: t.exposeInt('numInferenceSteps'),
     cfgScale: t.exposeFloat('cfgScale'),
+    priority: t.expose('priority', { type: AnimationPriorityEnum }),
+    startTimeout: t.exposeInt('startTimeout', { nullable: true }),
+    inferenceSeconds: t.exposeFloat('inferenceSeconds', {
+      nullable: true,
+      description: 'GPU seconds fal reported for the finished request (metrics.inference_time)',
+    }),
     video: t.field({ type: VideoFileType, nullable: true, description: 'the generated video, once COMPLETED', resolve: resolve.video }),
     error: t.expose('error', { type: AnimationErrorType, nullable: true, description: 'why it FAILED' }),
     upstreamError: t.exposeString('upstreamError', {
@@ -116,5 +123,16 @@ export const AnimationConnectionType = builder.connectionObject({ type: Animatio
 export const DeleteAnimationPayloadType = builder.objectRef<{ deletedId: string }>('DeleteAnimationPayload').implement({
   fields: (t) => ({
     deletedId: t.exposeID('deletedId'),
+  }),
+});
+
+export const UsageType = builder.objectRef<Usage>('Usage').implement({
+  description: "The caller's animations created since a time, by outcome, with the GPU seconds fal reported for them.",
+  fields: (t) => ({
+    animations: t.exposeInt('animations'),
+    completed: t.exposeInt('completed'),
+    failed: t.exposeInt('failed'),
+    cancelled: t.exposeInt('cancelled'),
+    inferenceSeconds: t.exposeFloat('inferenceSeconds'),
   }),
 });

@@ -1,4 +1,4 @@
-import { ANIMATION_STATUSES } from '../domain/animation.js';
+import { ANIMATION_STATUSES, PRIORITIES } from '../domain/animation.js';
 import { builder } from './builder.js';
 
 export const AnimationStatusEnum = builder.enumType('AnimationStatus', {
@@ -13,4 +13,10 @@ export const AnimationResolutionEnum = builder.enumType('AnimationResolution', {
     RESOLUTION_480P: { value: '480p' as const },
     RESOLUTION_720P: { value: '720p' as const },
   },
+});
+
+export const AnimationPriorityEnum = builder.enumType('AnimationPriority', {
+  description:
+    "Among one owner's animations waiting for a slot at fal, LOW ones go after every NORMAL one; sent to fal as its `low` queue priority.",
+  values: PRIORITIES,
 });

@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { AnimationResolutionEnum } from './enums.js';
+import { AnimationPriorityEnum, AnimationResolutionEnum } from './enums.js';
 
 export const CreateAnimationInput = builder.inputType('CreateAnimationInput', {
   fields: (t) => ({
@@ -15,6 +15,11 @@ export const CreateAnimationInput = builder.inputType('CreateAnimationInput', {
     cfgScale: t.float({ description: 'default 1.5' }),
     webhookUrl: t.string({
       description: 'https URL the gateway POSTs the animation to (signed, Standard Webhooks) once it is finished',
+    }),
+    priority: t.field({ type: AnimationPriorityEnum, description: 'default NORMAL' }),
+    startTimeout: t.int({
+      description:
+        'seconds (1..86400) from creation by which fal must have started it; held past it, or not started by fal in time, it ends FAILED with TIMED_OUT',
     }),
     idempotencyKey: t.string({
       description: 'the same key from the same owner returns the same animation and submits nothing new',

@@ -1,6 +1,6 @@
 import { AnimationStatusEnum } from './enums.js';
 import * as resolve from '../resolvers/operations.js';
-import { AnimationConnectionType, AnimationProgressType, AnimationType, DeleteAnimationPayloadType } from './animation.js';
+import { AnimationConnectionType, AnimationProgressType, AnimationType, DeleteAnimationPayloadType, UsageType } from './animation.js';
 import { builder } from './builder.js';
 import { CreateAnimationInput } from './inputs.js';
 
@@ -22,6 +22,12 @@ builder.queryType({
         status: t.arg({ type: AnimationStatusEnum }),
       },
       resolve: (_root, args, ctx) => resolve.animations(ctx, args),
+    }),
+    usage: t.field({
+      type: UsageType,
+      description: "the caller's own animations created since `since` (all of them when omitted)",
+      args: { since: t.arg({ type: 'DateTime' }) },
+      resolve: (_root, args, ctx) => resolve.usage(ctx, args.since ?? null),
     }),
     node: t.field({
       type: builder.nodeInterfaceRef(),

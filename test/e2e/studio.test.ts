@@ -29,6 +29,9 @@ const THIRD_PROMPT = 'a dancer with a key';
 const DELETED_PROMPT = 'a juggler, soon deleted';
 /** The simulator fails jobs whose prompt has `[fail]` in it. */
 const FAILING_PROMPT = 'a knight who stumbles [fail]';
+const LOW_PRIORITY_PROMPT = 'a mime in slow motion, in no hurry';
+/** What fal reports as the low-priority job's GPU time. */
+const LOW_PRIORITY_GPU_SECONDS = 3.5;
 
 let browser: Browser;
 let screenshotDir: string;
@@ -212,6 +215,49 @@ describe('the studio page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('holds an animation while the only slot at fal is busy, says how many go first, and sends it with low priority', async () => {
+    const { page, simulator, problems } = await openStudio({ width: 1280, height: 900 }, { FAL_CONCURRENCY: '1' });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.prompt.fill(FIRST_PROMPT);
+    await submitAndOpen(ui, FIRST_PROMPT);
+    // The first takes the only slot, and stays at fal until resumed.
+    await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
+    expect(await ui.fact('Priority').textContent()).toBe('Normal');
+
+    await page.getByText('Advanced options').click();
+    expect(await ui.priority.inputValue()).toBe('NORMAL');
+    await ui.priority.selectOption({ label: 'Low' });
+    await ui.prompt.fill(LOW_PRIORITY_PROMPT);
+    await submitAndOpen(ui, LOW_PRIORITY_PROMPT);
+    await ui.status.filter({ hasText: 'In queue' }).waitFor();
+    // Held by the gateway, not yet sent: the first has to finish before it.
+    await ui
+      .fact('Queue')
+      .filter({ hasText: /^Waiting for a free slot: 1 ahead$/ })
+      .waitFor();
+    expect(await ui.fact('Priority').textContent()).toBe('Low');
+    expect(simulator.jobs().map((job) => job.input.prompt)).toEqual([FIRST_PROMPT]);
+    await ui.entry(LOW_PRIORITY_PROMPT).filter({ hasText: 'In queue' }).waitFor();
+    await screenshot(page, 'studio-held.png');
+
+    simulator.resume(jobWithPrompt(simulator, FIRST_PROMPT).requestId);
+    await ui.status.filter({ hasText: 'Completed' }).waitFor();
+    expect(await ui.fact('Queue').isHidden()).toBe(true);
+    await expectResultPlays(page, ui);
+    await ui
+      .fact('GPU time')
+      .filter({ hasText: new RegExp(`^${escapeRegExp(String(LOW_PRIORITY_GPU_SECONDS))} s$`) })
+      .waitFor();
+
+    const low = simulator.job(jobWithPrompt(simulator, LOW_PRIORITY_PROMPT).requestId);
+    expect(low?.priority).toBe('low');
+    expect(simulator.job(jobWithPrompt(simulator, FIRST_PROMPT).requestId)?.priority).toBe('normal');
+    expect(problems).toEqual([]);
+  });
+
   it('keeps following a running animation across a gateway restart, without repeating log lines', async () => {
     const dataDir = temporaryDirectory('studio-e2e-data-');
     const { page, simulator, gateway, problems } = await openStudio({ width: 1280, height: 900 }, { DATA_DIR: dataDir });
@@ -266,6 +312,13 @@ function studio(page: Page) {
     progress: jobPanel.getByRole('progressbar', { name: 'Progress' }),
     log: jobPanel.getByRole('log', { name: 'Log lines' }),
     cancel: jobPanel.getByRole('button', { name: 'Cancel' }),
+    /** What the job panel says next to a term such as "Queue" or "GPU time". */
+    fact: (term: string) =>
+      jobPanel
+        .locator('dl > div')
+        .filter({ has: page.getByRole('term').getByText(term, { exact: true }) })
+        .getByRole('definition'),
+    priority: form.getByLabel('Priority', { exact: true }),
     resultVideo: jobPanel.getByLabel('Result video'),
     download: jobPanel.getByRole('link', { name: 'Download video' }),
     history,
@@ -282,6 +335,7 @@ async function openStudio(viewport: { width: number; height: number }, env: Reco
   simulator.plan((input) => {
     if (input.prompt === FIRST_PROMPT) return { pauseAtStep: PAUSE_AT_STEP };
     if (input.prompt === SECOND_PROMPT) return { pauseAtStep: CANCEL_AT_STEP };
+    if (input.prompt === LOW_PRIORITY_PROMPT) return { inferenceSeconds: LOW_PRIORITY_GPU_SECONDS };
     return undefined;
   });
   const gateway = await startTestGateway(simulator, env);

@@ -1,9 +1,10 @@
 import { byId, showFieldError } from './dom.js';
-import type { AnimationResolution, CreateAnimationInput } from './gql/graphql.js';
+import type { AnimationPriority, AnimationResolution, CreateAnimationInput } from './gql/graphql.js';
 import { MediaPicker, type MediaChoice } from './media-picker.js';
 import { describeProblem, GatewayProblem, sentence, type FieldProblem } from './problems.js';
 
 const RESOLUTIONS: readonly AnimationResolution[] = ['RESOLUTION_480P', 'RESOLUTION_720P'];
+const PRIORITIES: readonly AnimationPriority[] = ['NORMAL', 'LOW'];
 
 interface TextField {
   control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -26,6 +27,7 @@ export class FormPanel {
   private readonly steps = byId('steps', HTMLInputElement);
   private readonly cfgScale = byId('cfg-scale', HTMLInputElement);
   private readonly seed = byId('seed', HTMLInputElement);
+  private readonly priority = byId('priority', HTMLSelectElement);
   /** By the input field names the gateway uses in `extensions.fields`. */
   private readonly fields: Record<string, TextField> = {
     prompt: this.field(this.prompt, false),
@@ -34,6 +36,7 @@ export class FormPanel {
     numInferenceSteps: this.field(this.steps, true),
     cfgScale: this.field(this.cfgScale, true),
     seed: this.field(this.seed, true),
+    priority: this.field(this.priority, true),
   };
 
   /** `send` creates the animation, or throws a GatewayProblem saying why not. */
@@ -71,6 +74,7 @@ export class FormPanel {
       numInferenceSteps: numberIn(this.steps),
       cfgScale: numberIn(this.cfgScale),
       seed: numberIn(this.seed),
+      priority: PRIORITIES.find((priority) => priority === this.priority.value),
     };
   }
 

@@ -2,7 +2,7 @@ import { byId } from './dom.js';
 import type { StudioAnimationFragment } from './gql/graphql.js';
 import type { ProgressEvent } from './live.js';
 import { describeProblem, GatewayProblem, sentence } from './problems.js';
-import { isTerminal, STATUS_LABELS } from './status.js';
+import { describeQueue, isTerminal, PRIORITY_LABELS, STATUS_LABELS } from './status.js';
 
 type Animation = StudioAnimationFragment;
 type LogLine = ProgressEvent['newLogs'][number];
@@ -15,6 +15,9 @@ export class JobPanel {
   private readonly status = byId('job-status', HTMLOutputElement);
   private readonly queueRow = byId('job-queue-row', HTMLElement);
   private readonly queue = byId('job-queue', HTMLElement);
+  private readonly priority = byId('job-priority', HTMLElement);
+  private readonly gpuRow = byId('job-gpu-row', HTMLElement);
+  private readonly gpu = byId('job-gpu', HTMLElement);
   private readonly progressBar = byId('job-progress', HTMLProgressElement);
   private readonly progressText = byId('job-progress-text', HTMLElement);
   private readonly connection = byId('job-connection', HTMLElement);
@@ -90,12 +93,16 @@ export class JobPanel {
   private render(animation: Animation): void {
     if (animation.id !== this.current?.id) return;
     this.current = animation;
-    const { status, queuePosition, progress } = animation;
+    const { status, progress, inferenceSeconds } = animation;
     this.status.value = STATUS_LABELS[status];
     this.status.dataset.status = status;
-    const queued = status === 'IN_QUEUE' && typeof queuePosition === 'number';
-    this.queueRow.hidden = !queued;
-    this.queue.textContent = queuePosition === 0 ? 'next' : `${queuePosition} ahead`;
+    const queue = describeQueue(animation);
+    this.queueRow.hidden = queue === undefined;
+    this.queue.textContent = queue ?? '';
+    this.priority.textContent = PRIORITY_LABELS[animation.priority];
+    const gpuTime = typeof inferenceSeconds === 'number' ? `${Number(inferenceSeconds.toFixed(1))} s` : undefined;
+    this.gpuRow.hidden = gpuTime === undefined;
+    this.gpu.textContent = gpuTime ?? '';
 
     if (progress === null || progress === undefined) {
       if (status === 'IN_PROGRESS') this.progressBar.removeAttribute('value');

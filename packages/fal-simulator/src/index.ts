@@ -25,6 +25,7 @@ export type {
   LogEntry,
   ObjectLifecycle,
   PlanFn,
+  QueuePriority,
   RecordedRequest,
   RequestCallCounts,
   ResultDownloads,
@@ -127,6 +128,10 @@ export async function startFalSimulator(options: SimulatorOptions = {}): Promise
       return job && queue.snapshot(job);
     },
     jobs: () => queue.all().map((job) => queue.snapshot(job)),
+    unfinished: () => queue.unfinished(),
+    get peakUnfinished() {
+      return queue.peakUnfinished;
+    },
     resume: (requestId) => queue.resume(requestId),
     waitFor: (predicate, timeoutMs = DEFAULT_WAIT_MS) => signal.waitFor(predicate, timeoutMs),
     storedFile: (url) => {

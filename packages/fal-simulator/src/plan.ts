@@ -9,6 +9,8 @@ export interface ResolvedPlan {
   /** Size of the result video. */
   resultBytes: number;
   resultStall: Required<ResultStall> | undefined;
+  /** What a COMPLETED job that ran reports as metrics.inference_time instead of its running time. */
+  inferenceSeconds: number | undefined;
 }
 
 const DEFAULT_STEPS = 30;
@@ -36,10 +38,15 @@ export function resolvePlan(
     pauseAtStep: custom?.pauseAtStep,
     resultBytes: resultSize(custom?.resultBytes) ?? clipBytes,
     resultStall: custom?.resultStall && resolveStall(custom.resultStall),
+    inferenceSeconds: validSeconds(custom?.inferenceSeconds),
   };
 }
 
 function resolveStall({ afterBytes, downloads = 1 }: ResultStall): Required<ResultStall> {
   const whole = (n: number, fallback: number): number => (Number.isNaN(n) ? fallback : Math.max(0, Math.floor(n)));
   return { afterBytes: whole(afterBytes, 0), downloads: whole(downloads, 1) };
+}
+
+function validSeconds(seconds: number | undefined): number | undefined {
+  return seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }

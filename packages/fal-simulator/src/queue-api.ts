@@ -8,7 +8,13 @@ import { resolvePlan } from './plan.js';
 import { resultAnswer } from './result-body.js';
 import { requestUrls, statusBody } from './status-body.js';
 import { openStatusStream } from './status-stream.js';
+import type { QueuePriority } from './types.js';
 import { validateInput } from './validation.js';
+
+const PRIORITY_HEADER = 'x-fal-queue-priority';
+const REQUEST_TIMEOUT_HEADER = 'x-fal-request-timeout';
+/** fal's documented minimum of the start timeout (the client itself insists on more than 1 s). */
+const MIN_REQUEST_TIMEOUT_SECONDS = 0.1;
 
 const CANCEL_STATUS = { OK: 200, CANCELLATION_REQUESTED: 202, ALREADY_COMPLETED: 400, NOT_FOUND: 404 } as const;
 
@@ -48,6 +54,14 @@ function submit(ctx: SimulatorContext, { req, res, url, body }: RouteRequest): v
     sendJson(res, fault, falErrorBody(fault));
     return;
   }
+  const timeout = requestTimeoutOf(req.headers[REQUEST_TIMEOUT_HEADER]);
+  if (timeout === 'invalid') {
+    sendJson(res, 400, {
+      detail: `Invalid ${REQUEST_TIMEOUT_HEADER} header: a number of seconds greater than ${MIN_REQUEST_TIMEOUT_SECONDS} is expected`,
+      error_type: 'bad_request',
+    });
+    return;
+  }
   const parsed = parseJson(body);
   if (!parsed) {
     sendJson(res, 422, { detail: [{ loc: ['body'], msg: 'Invalid JSON', type: 'value_error.jsondecode' }] });
@@ -63,6 +77,8 @@ function submit(ctx: SimulatorContext, { req, res, url, body }: RouteRequest): v
     webhookUrl: url.searchParams.get('fal_webhook') ?? undefined,
     falHeaders: falHeadersOf(req.headers),
     objectLifecycle: parseLifecycle(req.headers[SUBMIT_LIFECYCLE_HEADER]),
+    priority: priorityOf(req.headers[PRIORITY_HEADER]),
+    requestTimeoutSeconds: timeout,
   });
   sendJson(
     res,
@@ -147,4 +163,17 @@ function falHeadersOf(headers: IncomingHttpHeaders): Record<string, string> {
     if (name.startsWith('x-fal-') && typeof value === 'string') fal[name] = value;
   }
   return fal;
+}
+
+/** `low` when the header says so; anything else, or none, is fal's default `normal`. */
+function priorityOf(header: string | string[] | undefined): QueuePriority {
+  return typeof header === 'string' && header.trim().toLowerCase() === 'low' ? 'low' : 'normal';
+}
+
+/** The start timeout in seconds; undefined without the header, 'invalid' when it is not a number above the minimum. */
+function requestTimeoutOf(header: string | string[] | undefined): number | undefined | 'invalid' {
+  if (header === undefined) return undefined;
+  const text = Array.isArray(header) ? header.join(', ') : header;
+  const seconds = text.trim() === '' ? Number.NaN : Number(text);
+  return Number.isFinite(seconds) && seconds > MIN_REQUEST_TIMEOUT_SECONDS ? seconds : 'invalid';
 }

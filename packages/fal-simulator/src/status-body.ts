@@ -1,4 +1,4 @@
-import type { Job } from './jobs.js';
+import { inferenceSeconds, type Job } from './jobs.js';
 import type { LogEntry } from './types.js';
 
 export interface RequestUrls {
@@ -24,12 +24,13 @@ export function statusBody(
     request_id: job.requestId,
     ...(job.status === 'IN_QUEUE' ? { queue_position: queuePosition } : {}),
     logs,
-    ...(job.status === 'COMPLETED' ? { metrics: { inference_time: inferenceSeconds(job) } } : {}),
+    ...metricsOf(job),
     ...urls,
   };
 }
 
-function inferenceSeconds(job: Job): number {
-  if (job.startedAt === undefined || job.completedAt === undefined) return 0;
-  return (job.completedAt - job.startedAt) / 1000;
+/** fal reports the runner's time once COMPLETED; a job that never ran to its end (cancelled, timed out) has none. */
+function metricsOf(job: Job): { metrics?: { inference_time: number } } {
+  const seconds = inferenceSeconds(job);
+  return seconds === undefined ? {} : { metrics: { inference_time: seconds } };
 }

@@ -5,6 +5,7 @@ import { serveFile, type ServeOptions } from './file-serving.js';
 import { parseJson, sendJson } from './http.js';
 import type { Job } from './jobs.js';
 import { parseLifecycle, UPLOAD_LIFECYCLE_HEADER } from './lifecycle.js';
+import { hasResult } from './result-body.js';
 import { MULTIPART_UPLOAD_PREFIX, SINGLE_UPLOAD_PREFIX } from './storage.js';
 import type { ResultDownloads, StoredFile } from './types.js';
 
@@ -21,7 +22,7 @@ export function resolveFile(ctx: SimulatorContext, pathname: string): ResolvedFi
     return file && { kind: 'upload', file };
   }
   const job = ctx.queue.get(clip[1] ?? '');
-  const served = job?.status === 'COMPLETED' && !job.cancelled && !job.plan.fail && !job.resultForgotten;
+  const served = job !== undefined && hasResult(job) && !job.resultForgotten;
   return served ? { kind: 'result', job, source: resultClipSource(ctx.resultClip, job.plan.resultBytes) } : undefined;
 }
 

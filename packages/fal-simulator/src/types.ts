@@ -43,6 +43,11 @@ export interface JobPlan {
   /** Time per step for this job. */
   stepMs?: number;
   /**
+   * What the COMPLETED status reports as `metrics.inference_time` (seconds) if the job ran, instead of
+   * its measured running time: deterministic for a test. Ignored unless a finite number >= 0.
+   */
+  inferenceSeconds?: number;
+  /**
    * Size of the result video: a synthetic MP4 of exactly this many bytes, the real clip's bytes
    * (`assets/result.mp4`, starting with its `ftyp` box) then deterministic padding; fewer bytes than
    * the clip cut it short. Generated as it is sent, never held whole. Default the clip's own size.
@@ -85,6 +90,9 @@ export type PlanFn = (input: Record<string, unknown>) => JobPlan | undefined;
 
 export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
+/** A submit's `x-fal-queue-priority`: a waiting `low` job starts only when no `normal` one is waiting. */
+export type QueuePriority = 'normal' | 'low';
+
 export interface LogEntry {
   message: string;
   level: 'INFO';
@@ -95,8 +103,25 @@ export interface LogEntry {
 export interface JobSnapshot {
   requestId: string;
   status: JobStatus;
-  /** Jobs ahead of this one among the waiting ones (0-indexed); undefined unless IN_QUEUE. */
+  /**
+   * Jobs ahead of this one (0 = next to start): the waiting ones that start before it (every waiting
+   * `normal` job is ahead of a `low` one) plus the simulated `queueAhead` ones; undefined unless IN_QUEUE.
+   */
   queuePosition: number | undefined;
+  /** The submit's `x-fal-queue-priority`: `low` when it said so, else `normal`. */
+  priority: QueuePriority;
+  /** The submit's `x-fal-request-timeout` (seconds to start within); undefined without one. */
+  requestTimeoutSeconds: number | undefined;
+  /**
+   * The job did not start within `requestTimeoutSeconds` of its submit: it ended COMPLETED without
+   * running, and its result answers 504 with `x-fal-request-timeout-type: user`.
+   */
+  timedOut: boolean;
+  /**
+   * What the COMPLETED status reports as `metrics.inference_time`: `JobPlan.inferenceSeconds`, or the
+   * running time in seconds. Undefined until the job completes, and for a cancelled or timed-out one.
+   */
+  inferenceSeconds: number | undefined;
   input: Record<string, unknown>;
   /** Inference steps this job logs. */
   steps: number;
@@ -243,6 +268,10 @@ export interface FalSimulator {
   plan(fn: PlanFn | undefined): void;
   job(requestId: string): JobSnapshot | undefined;
   jobs(): JobSnapshot[];
+  /** Jobs submitted and not finished (IN_QUEUE or IN_PROGRESS, paused included): what counts against a fal account's limits. */
+  unfinished(): number;
+  /** The highest `unfinished()` since start, updated at each submit. */
+  readonly peakUnfinished: number;
   /** Releases a job paused by JobPlan.pauseAtStep; called before the job gets there, it cancels the pause. */
   resume(requestId: string): void;
   /** Resolves once predicate() is true, checked now and after every state change; rejects after timeoutMs (default 10000). */

@@ -55,6 +55,8 @@ export class FalUpstream implements Upstream {
       const queued = await this.fal.queue.submit(this.endpoint, {
         input: toFalInput(input),
         webhookUrl: options.webhookUrl,
+        priority: options.priority,
+        startTimeout: options.startTimeoutSeconds,
         storageSettings: this.lifecycle,
         abortSignal: options.signal,
       });
@@ -178,11 +180,13 @@ function toFalInput(input: AnimationInput): Record<string, unknown> {
 }
 
 function toStatus(data: QueueStatus): UpstreamStatus {
-  const raw = data as { status?: unknown; queue_position?: unknown; logs?: unknown };
+  const raw = data as { status?: unknown; queue_position?: unknown; logs?: unknown; metrics?: { inference_time?: unknown } };
+  const inferenceTime = raw.metrics?.inference_time;
   return {
     status: toQueueState(raw.status),
     queuePosition: typeof raw.queue_position === 'number' ? raw.queue_position : null,
     logs: Array.isArray(raw.logs) ? raw.logs.map(toLogLine) : [],
+    inferenceSeconds: typeof inferenceTime === 'number' && Number.isFinite(inferenceTime) && inferenceTime >= 0 ? inferenceTime : null,
   };
 }
 

@@ -52,6 +52,11 @@ export interface AnimationRow {
   upstream_video: string | null;
   /** The kept video's expiresAt, for the retention sweep */
   video_expires_at: string | null;
+  priority: string;
+  start_timeout_s: number | null;
+  /** null while held for a slot at fal */
+  admitted_at: string | null;
+  inference_seconds: number | null;
   error_code: string | null;
   error_message: string | null;
   idempotency_key: string | null;

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /** Migrations see the database as it was when they were written, not as `Database` says it is now. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the usual type of a Kysely migration's database
@@ -114,6 +114,23 @@ migrations['0005_kept_videos'] = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('owner', 'text', (c) => c.notNull())
       .addColumn('deleted_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+migrations['0006_admission'] = {
+  async up(db: Kysely<MigrationDb>) {
+    await db.schema
+      .alterTable('animations')
+      .addColumn('priority', 'text', (c) => c.notNull().defaultTo('NORMAL'))
+      .execute();
+    await db.schema.alterTable('animations').addColumn('start_timeout_s', 'integer').execute();
+    await db.schema.alterTable('animations').addColumn('admitted_at', 'text').execute();
+    await db.schema.alterTable('animations').addColumn('inference_seconds', 'double precision').execute();
+    // Everything already there was sent to fal without waiting for a slot.
+    await db
+      .updateTable('animations')
+      .set({ admitted_at: sql`created_at` })
       .execute();
   },
 };

@@ -4,12 +4,14 @@ import { ANIMATION_STATUSES, isKept, TERMINAL_STATUSES } from '../../domain/anim
 import type { AppliedChange } from '../../domain/state-machine.js';
 import {
   InvalidCursorError,
+  type AdmissionLine,
   type AnimationStore,
   type InsertOutcome,
   type NewAnimation,
   type Page,
   type PageRequest,
   type Quota,
+  type Usage,
 } from '../../ports/animation-store.js';
 import type { AnimationRow, Database } from './database.js';
 import { migrationProvider } from './migrations.js';
@@ -208,6 +210,52 @@ export class SqlAnimationStore implements AnimationStore {
     });
   }
 
+  async admissionLine(): Promise<AdmissionLine> {
+    return readAdmissionLine(this.db);
+  }
+
+  async admit(limit: number, at: string, pick: (line: AdmissionLine) => string | undefined): Promise<Animation | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // One admission at a time, whichever replica: the count of what is at fal stays true.
+      if (this.locksRows) await sql`select pg_advisory_xact_lock(hashtext('uni-animate:admission'))`.execute(trx);
+      const line = await readAdmissionLine(trx);
+      const atFal = Object.values(line.atFal).reduce((sum, n) => sum + n, 0);
+      const id = atFal < limit ? pick(line) : undefined;
+      if (id === undefined) return undefined;
+      const admitted = await trx
+        .updateTable('animations')
+        .set({ admitted_at: at })
+        .where('id', '=', id)
+        .where('admitted_at', 'is', null)
+        .where('status', '=', 'IN_QUEUE')
+        .returningAll()
+        .executeTakeFirst();
+      return admitted && toAnimation(admitted);
+    });
+  }
+
+  async usage(owner: string, since: string): Promise<Usage> {
+    const row = await this.db
+      .selectFrom('animations')
+      .select((eb) => [
+        eb.fn.countAll().as('animations'),
+        eb.fn.sum(eb.case().when('status', '=', 'COMPLETED').then(1).else(0).end()).as('completed'),
+        eb.fn.sum(eb.case().when('status', '=', 'FAILED').then(1).else(0).end()).as('failed'),
+        eb.fn.sum(eb.case().when('status', '=', 'CANCELLED').then(1).else(0).end()).as('cancelled'),
+        eb.fn.sum('inference_seconds').as('inferenceSeconds'),
+      ])
+      .where('owner', '=', owner)
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return {
+      animations: Number(row.animations),
+      completed: Number(row.completed ?? 0),
+      failed: Number(row.failed ?? 0),
+      cancelled: Number(row.cancelled ?? 0),
+      inferenceSeconds: Number(row.inferenceSeconds ?? 0),
+    };
+  }
+
   async wasDeleted(id: string, owner: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('deleted_animations')
@@ -265,7 +313,48 @@ async function checkQuota(trx: Transaction<Database>, owner: string, quota: Quot
   if (Number(recent.count) >= quota.maxInWindow) {
     return { kind: 'overQuota', limit: 'window', oldestInWindow: (recent.oldest as string | null) ?? null };
   }
+  if (quota.maxInferenceSeconds !== undefined && quota.dayStart !== undefined) {
+    const day = await trx
+      .selectFrom('animations')
+      .select((eb) => [eb.fn.sum('inference_seconds').as('seconds'), eb.fn.min('created_at').as('oldest')])
+      .where('owner', '=', owner)
+      .where('created_at', '>=', quota.dayStart)
+      .where('inference_seconds', 'is not', null)
+      .executeTakeFirstOrThrow();
+    if (Number(day.seconds ?? 0) >= quota.maxInferenceSeconds) {
+      return { kind: 'overQuota', limit: 'inference', oldestInWindow: (day.oldest as string | null) ?? null };
+    }
+  }
   return undefined;
+}
+
+/** Held: uploaded, waiting, never admitted. At fal: admitted, unfinished, and fal has not reported a result. */
+async function readAdmissionLine(db: Kysely<Database> | Transaction<Database>): Promise<AdmissionLine> {
+  const held = await db
+    .selectFrom('animations')
+    .selectAll()
+    .where('status', '=', 'IN_QUEUE')
+    .where('admitted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const atFal = await db
+    .selectFrom('animations')
+    .select([
+      'owner',
+      (eb) => eb.fn.countAll().as('count'),
+      (eb) => eb.fn.sum(eb.case().when('status', '=', 'IN_QUEUE').then(1).else(0).end()).as('queued'),
+    ])
+    .where('status', 'in', UNFINISHED)
+    .where('admitted_at', 'is not', null)
+    .where('upstream_video', 'is', null)
+    .groupBy('owner')
+    .execute();
+  return {
+    held: held.map(toAnimation),
+    atFal: Object.fromEntries(atFal.map((row) => [row.owner, Number(row.count)])),
+    queuedAtFal: atFal.reduce((sum, row) => sum + Number(row.queued ?? 0), 0),
+  };
 }
 
 async function recordStatus(trx: Transaction<Database>, id: string, version: number, status: string, at: string) {
@@ -292,6 +381,10 @@ function toRow(a: Animation): AnimationRow {
     video: a.video ? JSON.stringify(a.video) : null,
     upstream_video: a.upstreamVideo ? JSON.stringify(a.upstreamVideo) : null,
     video_expires_at: a.video && isKept(a.video) ? a.video.expiresAt : null,
+    priority: a.priority,
+    start_timeout_s: a.startTimeout,
+    admitted_at: a.admittedAt,
+    inference_seconds: a.inferenceSeconds,
     error_code: a.error?.code ?? null,
     error_message: a.error?.message ?? null,
     idempotency_key: a.idempotencyKey,
@@ -324,6 +417,10 @@ function toAnimation(row: AnimationRow): Animation {
     cfgScale: row.cfg_scale,
     video: row.video ? JSON.parse(row.video) : null,
     upstreamVideo: row.upstream_video ? JSON.parse(row.upstream_video) : null,
+    priority: row.priority as Animation['priority'],
+    startTimeout: row.start_timeout_s,
+    admittedAt: row.admitted_at,
+    inferenceSeconds: row.inference_seconds,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     idempotencyKey: row.idempotency_key,
     inputHash: row.input_hash,

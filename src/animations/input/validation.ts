@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { badUserInput } from '../../domain/errors.js';
-import { RESOLUTIONS, type AnimationInput } from '../../domain/animation.js';
+import { PRIORITIES, RESOLUTIONS, type AnimationInput } from '../../domain/animation.js';
 import { isNonPublicHost } from '../../domain/private-address.js';
 
 const MAX_URL_LENGTH = 2048;
@@ -20,6 +20,8 @@ const createAnimationInput = z.object({
   seed: z.number().int('must be an integer').min(0, 'must be at least 0').nullish(),
   numInferenceSteps: z.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').nullish(),
   cfgScale: z.number().min(0, 'must be at least 0').max(20, 'must be at most 20').nullish(),
+  priority: z.enum(PRIORITIES).nullish(),
+  startTimeout: z.number().int('must be an integer').min(1, 'must be at least 1').max(86_400, 'must be at most 86400').nullish(),
 });
 
 export const DEFAULTS = { resolution: '480p', numInferenceSteps: 30, cfgScale: 1.5 } as const;
@@ -51,6 +53,8 @@ export function validateCreateInput(request: Record<string, unknown>): Validated
     seed: input.seed ?? null,
     numInferenceSteps: input.numInferenceSteps ?? DEFAULTS.numInferenceSteps,
     cfgScale: input.cfgScale ?? DEFAULTS.cfgScale,
+    priority: input.priority ?? 'NORMAL',
+    startTimeout: input.startTimeout ?? null,
   };
 }
 

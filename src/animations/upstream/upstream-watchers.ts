@@ -117,7 +117,13 @@ export class UpstreamWatchers {
       known.push(...logs);
       if (status.status === 'COMPLETED') finished = true;
       const state = status.status === 'IN_QUEUE' ? 'IN_QUEUE' : 'IN_PROGRESS';
-      await this.deps.recorder.record(id, { type: 'progressed', status: state, queuePosition: status.queuePosition, logs });
+      await this.deps.recorder.record(id, {
+        type: 'progressed',
+        status: state,
+        queuePosition: status.queuePosition,
+        logs,
+        inferenceSeconds: status.inferenceSeconds,
+      });
     };
 
     this.deps.logger.debug({ animationId: id, requestId }, 'following the status stream');

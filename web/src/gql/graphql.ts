@@ -4,6 +4,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Among one owner's animations waiting for a slot at fal, LOW ones go after every NORMAL one; sent to fal as its `low` queue priority. */
+export type AnimationPriority =
+  | 'LOW'
+  | 'NORMAL';
+
 /** The output resolution; fal's values are "480p" and "720p". */
 export type AnimationResolution =
   | 'RESOLUTION_480P'
@@ -30,10 +35,14 @@ export type CreateAnimationInput = {
   negativePrompt?: string | null | undefined;
   /** default 30 */
   numInferenceSteps?: number | null | undefined;
+  /** default NORMAL */
+  priority?: AnimationPriority | null | undefined;
   prompt: string;
   /** default RESOLUTION_480P */
   resolution?: AnimationResolution | null | undefined;
   seed?: number | null | undefined;
+  /** seconds (1..86400) from creation by which fal must have started it; held past it, or not started by fal in time, it ends FAILED with TIMED_OUT */
+  startTimeout?: number | null | undefined;
   video?: File | null | undefined;
   /** https URL or data: URI of the driving video; give this or `video` */
   videoUrl?: string | null | undefined;
@@ -41,21 +50,21 @@ export type CreateAnimationInput = {
   webhookUrl?: string | null | undefined;
 };
 
-export type StudioAnimationFragment = { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null };
+export type StudioAnimationFragment = { id: string, status: AnimationStatus, prompt: string, requestId: string | null, queuePosition: number | null, priority: AnimationPriority, progress: number | null, inferenceSeconds: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null };
 
 export type CreateAnimationMutationVariables = Exact<{
   input: CreateAnimationInput;
 }>;
 
 
-export type CreateAnimationMutation = { createAnimation: { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } };
+export type CreateAnimationMutation = { createAnimation: { id: string, status: AnimationStatus, prompt: string, requestId: string | null, queuePosition: number | null, priority: AnimationPriority, progress: number | null, inferenceSeconds: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } };
 
 export type CancelAnimationMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelAnimationMutation = { cancelAnimation: { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } };
+export type CancelAnimationMutation = { cancelAnimation: { id: string, status: AnimationStatus, prompt: string, requestId: string | null, queuePosition: number | null, priority: AnimationPriority, progress: number | null, inferenceSeconds: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } };
 
 export type DeleteAnimationMutationVariables = Exact<{
   id: string | number;
@@ -70,14 +79,14 @@ export type HistoryQueryVariables = Exact<{
 }>;
 
 
-export type HistoryQuery = { animations: { edges: Array<{ node: { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type HistoryQuery = { animations: { edges: Array<{ node: { id: string, status: AnimationStatus, prompt: string, requestId: string | null, queuePosition: number | null, priority: AnimationPriority, progress: number | null, inferenceSeconds: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type AnimationProgressSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type AnimationProgressSubscription = { animationProgress: { newLogs: Array<{ timestamp: string, level: string, message: string }>, animation: { id: string, status: AnimationStatus, prompt: string, queuePosition: number | null, progress: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } } };
+export type AnimationProgressSubscription = { animationProgress: { newLogs: Array<{ timestamp: string, level: string, message: string }>, animation: { id: string, status: AnimationStatus, prompt: string, requestId: string | null, queuePosition: number | null, priority: AnimationPriority, progress: number | null, inferenceSeconds: number | null, upstreamError: string | null, createdAt: string, video: { url: string, contentType: string | null, fileName: string | null } | null, error: { code: string, message: string } | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -102,8 +111,11 @@ export const StudioAnimationFragmentDoc = new TypedDocumentString(`
   id
   status
   prompt
+  requestId
   queuePosition
+  priority
   progress
+  inferenceSeconds
   upstreamError
   createdAt
   video {
@@ -127,8 +139,11 @@ export const CreateAnimationDocument = new TypedDocumentString(`
   id
   status
   prompt
+  requestId
   queuePosition
+  priority
   progress
+  inferenceSeconds
   upstreamError
   createdAt
   video {
@@ -151,8 +166,11 @@ export const CancelAnimationDocument = new TypedDocumentString(`
   id
   status
   prompt
+  requestId
   queuePosition
+  priority
   progress
+  inferenceSeconds
   upstreamError
   createdAt
   video {
@@ -190,8 +208,11 @@ export const HistoryDocument = new TypedDocumentString(`
   id
   status
   prompt
+  requestId
   queuePosition
+  priority
   progress
+  inferenceSeconds
   upstreamError
   createdAt
   video {
@@ -221,8 +242,11 @@ export const AnimationProgressDocument = new TypedDocumentString(`
   id
   status
   prompt
+  requestId
   queuePosition
+  priority
   progress
+  inferenceSeconds
   upstreamError
   createdAt
   video {

@@ -219,10 +219,7 @@ describe('the studio page', () => {
     const { page, simulator, problems } = await openStudio({ width: 1280, height: 900 }, { FAL_CONCURRENCY: '1' });
     await serveExampleMedia(page);
     const ui = studio(page);
-    await ui.imageUrl.fill('https://example.com/knight.jpg');
-    await ui.videoUrl.fill('https://example.com/dance.mp4');
-    await ui.prompt.fill(FIRST_PROMPT);
-    await submitAndOpen(ui, FIRST_PROMPT);
+    await createFirstByUrl(ui);
     // The first takes the only slot, and stays at fal until resumed.
     await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
     expect(await ui.fact('Priority').textContent()).toBe('Normal');
@@ -263,10 +260,7 @@ describe('the studio page', () => {
     const { page, simulator, gateway, problems } = await openStudio({ width: 1280, height: 900 }, { DATA_DIR: dataDir });
     await serveExampleMedia(page);
     const ui = studio(page);
-    await ui.imageUrl.fill('https://example.com/knight.jpg');
-    await ui.videoUrl.fill('https://example.com/dance.mp4');
-    await ui.prompt.fill(FIRST_PROMPT);
-    await submitAndOpen(ui, FIRST_PROMPT);
+    await createFirstByUrl(ui);
     await ui.log.getByText(`Sampling step ${PAUSE_AT_STEP}/30`).waitFor();
 
     await gateway.stop();
@@ -419,6 +413,14 @@ async function expireListedVideoUrls(page: Page): Promise<void> {
 }
 
 /** Clicks Submit and waits for the new animation to show, or fails with what the page said instead. */
+/** Creates the first animation from the example media URLs and opens it. */
+async function createFirstByUrl(ui: Studio): Promise<void> {
+  await ui.imageUrl.fill('https://example.com/knight.jpg');
+  await ui.videoUrl.fill('https://example.com/dance.mp4');
+  await ui.prompt.fill(FIRST_PROMPT);
+  await submitAndOpen(ui, FIRST_PROMPT);
+}
+
 async function submitAndOpen(ui: Studio, prompt: string): Promise<void> {
   await ui.submit.click();
   await ui.submitReady.waitFor();

@@ -38,10 +38,18 @@ const server = z
     GRAPHIQL: flag,
     /** Introspection queries; on outside production. */
     INTROSPECTION: flag,
-    /** Comma-separated origins allowed to open WebSockets and make CORS requests; any when unset. */
+    /** Comma-separated origins allowed to open WebSockets and make CORS requests; when unset, any with authentication configured, else loopback origins only. */
     ALLOWED_ORIGINS: text,
     /** Longest a graceful shutdown waits for requests in flight. */
     SHUTDOWN_GRACE_MS: int(7_000),
+    /** Longest a client may take to send a request's headers; then the connection is closed (408). */
+    REQUEST_HEADERS_TIMEOUT_MS: int(10_000, 1),
+    /** Longest a client may take to send a whole request, body included (uploads too); then 408. Responses (SSE streams) and WebSockets are not limited. */
+    REQUEST_TIMEOUT_MS: int(120_000, 1),
+  })
+  .refine((e) => e.REQUEST_HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
+    path: ['REQUEST_HEADERS_TIMEOUT_MS'],
+    message: 'must be at most REQUEST_TIMEOUT_MS',
   })
   .transform((e) => {
     const production = e.NODE_ENV === 'production';
@@ -56,8 +64,22 @@ const server = z
         .map((origin) => origin.trim())
         .filter(Boolean),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      /** How often Node looks for requests over those timeouts: often enough that a short timeout holds. */
+      timeoutCheckMs: Math.max(50, Math.min(30_000, Math.floor(e.REQUEST_HEADERS_TIMEOUT_MS / 4))),
     };
   });
+
+const metrics = z
+  .object({
+    /** Bearer token /metrics requires when authentication is configured; without it, only loopback peers may scrape. Secret. */
+    METRICS_TOKEN: text.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  })
+  .transform((e) => ({
+    /** Secret: never logged. */
+    token: e.METRICS_TOKEN,
+  }));
 
 const log = z
   .object({
@@ -143,6 +165,8 @@ const fal = z
     FAL_API_URL: url,
     /** The model endpoint. */
     FAL_ENDPOINT: z.string().default('fal-ai/uni-animate'),
+    /** fal's user id of the account (X-Fal-Webhook-User-Id); deliveries signed for another user are refused. */
+    FAL_WEBHOOK_USER_ID: text,
     /** JWKS with the keys fal signs its webhooks with. */
     FAL_JWKS_URL: z.url().default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
     /** Longest wait for fal to confirm a submit; older SUBMITTING animations are failed. */
@@ -162,6 +186,7 @@ const fal = z
     /** No key and no API URL: the built-in simulator stands in for fal. */
     sandbox: e.FAL_KEY === undefined && e.FAL_API_URL === undefined,
     jwksUrl: e.FAL_JWKS_URL,
+    webhookUserId: e.FAL_WEBHOOK_USER_ID,
     submitTimeoutMs: e.SUBMIT_TIMEOUT_MS,
     /** How often SUBMITTING animations older than the submit timeout are looked for. */
     submitSweepMs: Math.max(1_000, Math.floor(e.SUBMIT_TIMEOUT_MS / 2)),
@@ -230,10 +255,12 @@ const store = z
     ),
     /** Connections in the PostgreSQL pool. */
     DATABASE_POOL_SIZE: int(10, 1),
+    /** Longest opening a PostgreSQL connection may take (while the server is down or starting, statements fail after it). */
+    DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 1),
   })
   .transform((e) =>
     e.DATABASE_URL
-      ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS }
       : { kind: 'embedded' as const, dataDir: e.DATA_DIR },
   );
 
@@ -314,7 +341,7 @@ const ownerWebhooks = z
     maxRetryMs: e.WEBHOOK_MAX_RETRY_MS,
   }));
 
-const subsystems = { server, log, auth, limits, fal, sandbox, watching, store, media, redis, ownerWebhooks };
+const subsystems = { server, metrics, log, auth, limits, fal, sandbox, watching, store, media, redis, ownerWebhooks };
 
 export type Config = { [Name in keyof typeof subsystems]: z.output<(typeof subsystems)[Name]> };
 export type AuthConfig = Config['auth'];

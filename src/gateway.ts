@@ -17,6 +17,7 @@ import { keptSigningSecret } from './adapters/media/signing-secret.js';
 import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js';
 import { UpstreamWatchers } from './animations/upstream/upstream-watchers.js';
 import { WatchCoordinator } from './animations/upstream/watch-coordinator.js';
+import { failJobsTheSandboxLost } from './animations/upstream/upstream-gone.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
@@ -165,10 +166,17 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     metrics,
     media,
     links,
-    falWebhooks: new FalWebhooks({ jwksUrl: simulator?.jwksUrl ?? config.fal.jwksUrl, scrub: secretScrubber(falKey) }),
+    falWebhooks: new FalWebhooks({
+      jwksUrl: simulator?.jwksUrl ?? config.fal.jwksUrl,
+      scrub: secretScrubber(falKey),
+      userId: simulator?.webhookUserId ?? config.fal.webhookUserId,
+    }),
     dependenciesReady: async () => (await store.ping()) && (await events.ping()),
   });
 
+  // The simulator has just started empty: what a previous run sent to its own would never finish.
+  // (Only with the embedded store: a shared database may hold other replicas' live jobs.)
+  if (simulator && config.store.kind === 'embedded') await failJobsTheSandboxLost({ store, recorder, logger });
   // Listening first: the server's URL is in the video URLs that watchers and webhooks hand out.
   const { url, port } = await server.listen();
   await animations.start();

@@ -1,9 +1,10 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv4, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnimationService } from './animations/animation-service.js';
 import type { Authenticator } from './auth/authenticator.js';
-import type { Config } from './config.js';
+import { authRequired, type Config } from './config.js';
 import { FAL_WEBHOOK_PATH, falWebhookRoute } from './http/fal-webhook-route.js';
 import { staticSite } from './http/static-site.js';
 import { attachGraphqlWs } from './http/websocket.js';
@@ -15,6 +16,7 @@ import type { UpstreamWebhooks } from './ports/upstream.js';
 import type { MediaStore } from './ports/media-store.js';
 import { MEDIA_PATH, type MediaLinks } from './animations/custody/media-links.js';
 import { mediaRoute } from './http/media-route.js';
+import { OriginPolicy } from './http/shared-origins.js';
 
 export interface ServerDeps {
   config: Config;
@@ -58,6 +60,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     production: settings.production,
     allowedOrigins: settings.allowedOrigins,
     maxFileBytes: Math.max(limits.maxImageBytes, limits.maxVideoBytes),
+    maxStreamsPerOwner: limits.maxSocketsPerOwner,
   });
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
@@ -68,19 +71,33 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     logger,
   });
   const bodyLimit = requestBodyLimit(limits);
+  const metricsAccess = metricsGate(config);
   let stopping = false;
   /** Requests that end on their own (not SSE streams), which a graceful stop waits for. */
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const server = createServer((req, res) => {
+  // Node's own defaults (60 s for headers, 300 s for the whole request) let a client that never finishes hold a connection.
+  const timeouts = {
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    connectionsCheckingInterval: settings.timeoutCheckMs,
+  };
+  const origins = new OriginPolicy(settings.allowedOrigins, deps.authenticator.credentialsRequired);
+  const server = createServer(timeouts, (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendText(res, 200, 'ok');
     if (path === '/readyz') {
       void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ready' : 'not ready'));
       return;
     }
+    // Loopback-only mode: a page that reached the gateway through DNS rebinding names a foreign Host
+    // (GraphQL answers that itself, as a GraphQL error).
+    if (path !== yoga.graphqlEndpoint && !origins.allowsHost(req.headers.host)) return sendText(res, 403, 'forbidden');
     if (path === '/metrics') {
+      const refused = metricsAccess(req);
+      if (refused === 401) return sendText(res, 401, 'unauthorized', { 'www-authenticate': 'Bearer' });
+      if (refused === 403) return sendText(res, 403, 'forbidden');
       void deps.metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text),
         () => sendText(res, 500, 'metrics unavailable'),
@@ -186,6 +203,36 @@ function sendGraphqlError(res: ServerResponse, status: number, message: string):
   return true;
 }
 
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(body);
+}
+
+/**
+ * Who may read /metrics. Without authentication it is open (the gateway then listens on
+ * loopback only). With authentication, a METRICS_TOKEN must be presented as a bearer token
+ * (compared in constant time; 401 otherwise), or, with no METRICS_TOKEN, only loopback
+ * peers may read it (403 otherwise). Returns the refusal's status, or undefined.
+ */
+function metricsGate(config: Config): (req: IncomingMessage) => 401 | 403 | undefined {
+  if (!authRequired(config.auth)) return () => undefined;
+  const token = config.metrics.token;
+  if (token === undefined) return (req) => (isLoopback(req.socket.remoteAddress) ? undefined : 403);
+  const expected = digest(token);
+  return (req) => {
+    const header = req.headers.authorization ?? '';
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    return given !== undefined && timingSafeEqual(digest(given), expected) ? undefined : 401;
+  };
+}
+
+/** Fixed-length digests, so the comparison's time does not depend on where or whether the lengths differ. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return isIPv4(v4) && v4.startsWith('127.');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnimationEvents } from '../ports/animation-events.js';
 import { InvalidCursorError, type AnimationStore, type Page, type Usage } from '../ports/animation-store.js';
-import { UpstreamFailure, type Upstream } from '../ports/upstream.js';
+import { UpstreamFailure, type CancelAnswer, type Upstream } from '../ports/upstream.js';
 import { badUserInput, notFound, rateLimited, upstreamError } from '../domain/errors.js';
 import {
   isKept,
@@ -240,8 +240,10 @@ export class AnimationService {
     if (!animation) throw notFound();
     if (isTerminal(animation.status)) return animation;
     // Still SUBMITTING: recorded as cancelled now; the submit cancels upstream once fal answers.
-    // fal says it already finished: the watcher records how.
-    if (animation.requestId && !(await this.cancelUpstream(animation.requestId))) return (await this.deps.store.get(id)) ?? animation;
+    // fal says it already finished: the watcher records how. fal does not know it: nothing runs, so CANCELLED here.
+    const answer = animation.requestId ? await this.cancelUpstream(animation.requestId) : 'accepted';
+    if (answer === 'finished') return (await this.deps.store.get(id)) ?? animation;
+    if (answer === 'unknown') this.deps.logger.info({ animationId: id, requestId: animation.requestId }, 'fal does not know it; cancelled');
     const recorded = await this.deps.recorder.record(id, { type: 'cancelled' });
     return recorded?.animation ?? (await this.deps.store.get(id)) ?? animation;
   }
@@ -267,8 +269,7 @@ export class AnimationService {
     return id;
   }
 
-  /** Resolves false when fal says the request already finished. */
-  private async cancelUpstream(requestId: string): Promise<boolean> {
+  private async cancelUpstream(requestId: string): Promise<CancelAnswer> {
     try {
       return await this.deps.upstream.cancel(requestId);
     } catch (error) {

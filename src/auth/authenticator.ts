@@ -10,6 +10,14 @@ export interface Principal {
   expiresAt: number | null;
 }
 
+/**
+ * A JWT's owner: its `sub` in a namespace of its own, so a token with `sub: alice` is not
+ * the API-key owner `alice` (API-key owners never contain a colon: API_KEYS splits on it).
+ */
+export function jwtOwner(sub: string): string {
+  return `jwt:${sub}`;
+}
+
 /** The only owner when no credentials are configured (loopback-only sandbox use). */
 export const LOCAL_PRINCIPAL: Principal = { owner: 'local', expiresAt: null };
 
@@ -18,7 +26,7 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /**
  * Turns an `Authorization: Bearer …` value into a Principal: an API key (compared in
  * constant time against every configured key) or a JWT (HS256 secret or JWKS; `exp`
- * required, `iss`/`aud` checked when configured; the owner is `sub`). Throws
+ * required, `iss`/`aud` checked when configured; the owner is `jwt:<sub>`). Throws
  * UNAUTHENTICATED, with a message that never repeats the credential.
  */
 export class Authenticator {
@@ -30,6 +38,11 @@ export class Authenticator {
     this.required = authRequired(config);
     this.keys = [...config.apiKeys].map(([owner, key]) => ({ owner, digest: digest(key) }));
     this.verifyJwtPayload = config.jwt.secret || config.jwt.jwksUrl ? jwtVerifier(config.jwt) : undefined;
+  }
+
+  /** False with no credentials configured: every caller is LOCAL_PRINCIPAL (loopback-only mode). */
+  get credentialsRequired(): boolean {
+    return this.required;
   }
 
   async authenticate(authorization: string | null | undefined): Promise<Principal> {
@@ -55,8 +68,11 @@ export class Authenticator {
   private async verifyJwt(verifier: Promise<(token: string) => Promise<JWTPayload>>, token: string): Promise<Principal> {
     try {
       const payload = await (await verifier)(token);
-      if (!payload.sub || payload.exp === undefined) throw new Error('sub and exp are required');
-      return { owner: payload.sub, expiresAt: payload.exp * 1000 };
+      // A signed token can still carry a sub that is no name (an object, a number): refused like a bad signature.
+      if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.exp !== 'number') {
+        throw new Error('sub (a string) and exp are required');
+      }
+      return { owner: jwtOwner(payload.sub), expiresAt: payload.exp * 1000 };
     } catch {
       throw unauthenticated('Invalid credentials.');
     }

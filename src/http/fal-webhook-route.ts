@@ -10,8 +10,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * POST /webhooks/fal: verifies fal's signature on the raw body and finishes the animation.
- * 401 for a bad or stale signature (nothing changes), 503 when fal's keys cannot be
- * fetched (fal retries), 200 otherwise, including for request ids no animation has.
+ * 401 for a bad or stale signature, one for another fal user, or a body about another request
+ * than the signed one (nothing changes), 503 when fal's keys cannot be fetched (fal retries),
+ * 200 otherwise, including for request ids no animation has. The outcome applies to the signed
+ * request id: the verifier refuses a body whose `request_id` is not it.
  */
 export function falWebhookRoute(deps: { webhooks: UpstreamWebhooks; animations: AnimationService; logger: Logger }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -21,7 +23,7 @@ export function falWebhookRoute(deps: { webhooks: UpstreamWebhooks; animations: 
     const verdict = await deps.webhooks.verify(req.headers, body);
     if (verdict === 'unavailable') return reply(res, 503, { error: 'signing keys unavailable' });
     if (verdict === 'invalid') {
-      deps.logger.warn('fal webhook with an invalid signature refused');
+      deps.logger.warn('fal webhook refused: unsigned, stale, or not for this account or request');
       return reply(res, 401, { error: 'invalid signature' });
     }
     const delivery = deps.webhooks.parse(body);

@@ -11,7 +11,10 @@ import type { SharedPayloads } from './shared-payloads.js';
  * next result. Frames to one socket go out in order whatever it waits for, and a socket
  * that fails is closed (graphql-ws hears of it by the close), so the callback is called
  * as soon as the frame is queued: a fan-out to thousands of sockets then costs no
- * callback round per frame.
+ * callback round per frame. For the same reason no write error ever reaches graphql-ws
+ * (which prints each one to stderr with its stack): a frame for a socket that is closing
+ * or closed (a client gone, or too slow to read, while results were pending) is dropped
+ * quietly and counted (`droppedFramesOf`).
  */
 export function graphqlSocketClass(payloads: SharedPayloads): typeof WebSocket {
   return class GraphqlSocket extends WebSocket {
@@ -19,9 +22,10 @@ export function graphqlSocketClass(payloads: SharedPayloads): typeof WebSocket {
       const send = super.send as (data: unknown, ...rest: unknown[]) => void;
       const frame = typeof data === 'string' ? payloads.frame(data) : data;
       const written = rest.at(-1);
-      if (typeof written !== 'function') return send.call(this, frame, ...rest);
-      send.call(this, frame, ...rest.slice(0, -1));
-      (written as () => void)();
+      const options = typeof written === 'function' ? rest.slice(0, -1) : rest;
+      if (this.readyState === WebSocket.OPEN) send.call(this, frame, ...options);
+      else countDropped(this);
+      if (typeof written === 'function') (written as () => void)();
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
@@ -29,4 +33,15 @@ export function graphqlSocketClass(payloads: SharedPayloads): typeof WebSocket {
       return super.emit(event, ...args);
     }
   };
+}
+
+const dropped = new WeakMap<WebSocket, number>();
+
+function countDropped(socket: WebSocket): void {
+  dropped.set(socket, (dropped.get(socket) ?? 0) + 1);
+}
+
+/** Frames dropped because `socket` was no longer open when they were sent. */
+export function droppedFramesOf(socket: WebSocket): number {
+  return dropped.get(socket) ?? 0;
 }

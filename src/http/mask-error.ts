@@ -22,7 +22,8 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
     });
   }
   if (located && isVariableCoercionError(located)) {
-    return createGraphQLError(located.message!, { nodes: located.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+    // A request no execution can start for: 400 whatever the client accepts.
+    return createGraphQLError(located.message!, { nodes: located.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   }
   if (located && isUncodedRequestError(located)) {
     return createGraphQLError(located.message!, { extensions: { ...located.extensions, code: 'BAD_REQUEST' } });
@@ -33,6 +34,30 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   }
   return yogaMaskError(error, message, isDev);
 }
+
+/**
+ * maskError, and in production also what helps a prober more than a user: graphql-js's
+ * "Did you mean …?" suggestions (enum values, fields, types) and the `originalError`
+ * yoga attaches to request errors (its invalid-JSON error quotes the body).
+ */
+export function gatewayMaskError(production: boolean): (error: unknown, message: string, isDev?: boolean) => Error {
+  if (!production) return maskError;
+  return (error, message, isDev) => {
+    const masked = maskError(error, message, isDev) as GraphQLError;
+    const extensions = masked.extensions as Record<string, unknown> | undefined;
+    const suggestion = typeof masked.message === 'string' && SUGGESTION.test(masked.message);
+    if (!suggestion && extensions?.originalError === undefined) return masked;
+    const { originalError: _dropped, ...kept } = extensions ?? {};
+    return createGraphQLError(suggestion ? masked.message.replace(SUGGESTION, '') : masked.message, {
+      nodes: masked.nodes,
+      path: masked.path,
+      extensions: kept,
+    });
+  };
+}
+
+/** graphql-js's suggestion, at the end of a message: ` Did you mean "A", "B" or "C"?` and the like. */
+const SUGGESTION = /\s*Did you mean\b[\s\S]*$/;
 
 /** A refusal of the HTTP request itself (yoga's CSRF check, say) that came without a code. */
 function isUncodedRequestError(error: Partial<GraphQLError>): boolean {

@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../ports/telemetry.js';
-import { graphqlSocketClass } from './graphql-socket.js';
+import { droppedFramesOf, graphqlSocketClass } from './graphql-socket.js';
 import { newRequestId } from './request-id.js';
+import { OriginPolicy } from './shared-origins.js';
 import { SharedPayloads } from './shared-payloads.js';
 import type { GatewayYoga } from './yoga.js';
 
@@ -26,6 +27,8 @@ function withRoot(args: ExecutionArgs, run: (root: EnvelopedRoot) => unknown): n
 type SocketState = {
   principal?: Principal;
   expiry?: NodeJS.Timeout;
+  /** Whose place in the per-owner count this socket holds, until it is released once. */
+  counted?: string;
 };
 
 export interface WebSocketOptions {
@@ -33,7 +36,7 @@ export interface WebSocketOptions {
   logger: Logger;
   /** Counts open sockets. */
   telemetry: Pick<Telemetry, 'socketOpened' | 'socketClosed'>;
-  /** Origins allowed to open a socket; any when undefined. */
+  /** Origins allowed to open a socket; when undefined, any with credentials configured, else only loopback ones. */
   allowedOrigins: string[] | undefined;
   maxSubscriptionsPerSocket: number;
   maxSocketsPerOwner: number;
@@ -55,11 +58,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * with 4403.
  */
 export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebSocketOptions) {
+  // SSE streams are capped per owner like sockets, each transport counted apart.
   const payloads = new SharedPayloads();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, WebSocket: graphqlSocketClass(payloads) });
   const socketsPerOwner = new Map<string, number>();
+  const origins = new OriginPolicy(options.allowedOrigins, options.authenticator.credentialsRequired);
   // Shared by every socket rather than made for each.
-  const socketClosed = () => options.telemetry.socketClosed();
+  const socketClosed = function (this: WebSocket) {
+    options.telemetry.socketClosed();
+    const dropped = droppedFramesOf(this);
+    // Once per socket: results that were on their way to a client that went (or read too slowly).
+    if (dropped > 0) options.logger.debug({ dropped }, 'websocket closed with frames unsent');
+  };
   const socketError = (err: Error) => options.logger.debug({ err }, 'websocket error');
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -67,9 +77,9 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
       return refuseUpgrade(socket, 404, 'Not Found');
     }
     // Browsers always send Origin, so a foreign one is refused (cross-site WebSocket
-    // hijacking); clients that are not browsers send none and prove themselves in connection_init.
-    const origin = request.headers.origin;
-    if (options.allowedOrigins && origin !== undefined && !options.allowedOrigins.includes(origin)) {
+    // hijacking); clients that are not browsers send none and prove themselves in
+    // connection_init. Without credentials, a Host that is not loopback is DNS rebinding.
+    if (!origins.allowsOrigin(request.headers.origin) || !origins.allowsHost(request.headers.host)) {
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, settledRequest(request)));
@@ -86,12 +96,16 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
         } catch {
           return false;
         }
+        // Authentication may end after the socket closed (a client that resets right after
+        // connection_init): such a socket is never counted, for its close has already been heard.
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         const open = socketsPerOwner.get(principal.owner) ?? 0;
         if (open >= options.maxSocketsPerOwner) {
           ctx.extra.socket.close(CloseCode.Forbidden, 'Too many connections');
           return false;
         }
         socketsPerOwner.set(principal.owner, open + 1);
+        ctx.extra.counted = principal.owner;
         ctx.extra.principal = principal;
         if (principal.expiresAt !== null) {
           const closeAtExpiry = () => ctx.extra.socket.close(CloseCode.Forbidden, 'Forbidden');
@@ -99,14 +113,16 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
         }
         return true;
       },
-      onDisconnect: (ctx) => {
-        const owner = ctx.extra.principal?.owner;
+      // Every socket's close ends here, acknowledged or not; a counted one gives its place back once.
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiry);
+        const owner = ctx.extra.counted;
         if (owner === undefined) return;
+        ctx.extra.counted = undefined;
         const open = (socketsPerOwner.get(owner) ?? 1) - 1;
         if (open > 0) socketsPerOwner.set(owner, open);
         else socketsPerOwner.delete(owner);
       },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiry),
       execute: (args) => withRoot(args, (root) => root.execute(args)),
       subscribe: (args) => withRoot(args, (root) => root.subscribe(args)),
       onNext: (_ctx, _id, _payload, _args, result) => payloads.payloadOf(result),

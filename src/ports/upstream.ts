@@ -27,6 +27,13 @@ export class UpstreamFailure extends Error {
   }
 }
 
+/**
+ * How the provider answered a cancel: `accepted` (it stops the request), `finished` (it says
+ * the request already completed: its result tells how), or `unknown` (it does not know the
+ * request: purged, another endpoint, or a simulator that restarted).
+ */
+export type CancelAnswer = 'accepted' | 'finished' | 'unknown';
+
 export interface SubmitOptions {
   /** Where the provider should POST when the request finishes. */
   webhookUrl?: string;
@@ -55,8 +62,8 @@ export interface Upstream {
   ): Promise<UpstreamStatus | undefined>;
   /** Reads the result of a request the queue reports COMPLETED. */
   result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome>;
-  /** Asks the provider to cancel. Resolves `false` when it says the request already finished. */
-  cancel(requestId: string): Promise<boolean>;
+  /** Asks the provider to cancel; see CancelAnswer. */
+  cancel(requestId: string): Promise<CancelAnswer>;
   /** Stores a file with the provider and returns its URL. */
   upload(file: Blob): Promise<string>;
 }

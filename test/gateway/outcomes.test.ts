@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AnimationDocument,
   AnimationProgressDocument,
+  AnimationsDocument,
   CancelAnimationDocument,
   CreateAnimationDocument,
   type AnimationProgressSubscription,
@@ -96,7 +97,10 @@ describe('how an animation ends', () => {
     const { created } = await createAndFollow(gateway);
     const again = dataOf(await graphqlHttp(gateway.url, CancelAnimationDocument, { id: created.id })).cancelAnimation;
     expect(again.status).toBe('COMPLETED');
-    expect(again.video?.url).toBeTruthy();
+    expect(again.video?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    // fal was never asked to cancel a request that had already finished.
+    expect(simulator.calls.cancel).toBe(0);
+    expect(simulator.job(created.requestId!)!.cancelled).toBe(false);
   });
 
   it('answers NOT_FOUND to cancelling or following an animation that does not exist', async () => {
@@ -136,9 +140,18 @@ describe('fal refusing a submit', () => {
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', status: 401 });
     expect(simulator.calls.submit).toBe(1);
 
+    // Read back, the refused animation is the only one there is, FAILED with fal's refusal.
+    const { animations } = dataOf(await graphqlHttp(gateway.url, AnimationsDocument, {}));
+    expect(animations.edges.map((edge) => edge.node.status)).toEqual(['FAILED']);
+    const refused = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: animations.edges[0]!.node.id })).animation!;
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toEqual({ code: 'UPSTREAM_ERROR', message: 'fal submit failed: 401: Invalid key' });
+    expect(refused.requestId).toBeNull();
+
     // The refused attempt keeps no hold on its idempotency key.
     const retried = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ idempotencyKey: 'k1' }) }));
     expect(retried.createAnimation.status).toBe('IN_QUEUE');
+    expect(retried.createAnimation.id).not.toBe(refused.id);
   });
 
   it('retries a 503 and succeeds when fal recovers', async () => {
@@ -169,6 +182,8 @@ describe('following fal when its status stream fails', () => {
     expect(last.status).toBe('COMPLETED');
     const logs = events.flatMap((event) => event.newLogs.map((log) => log.message));
     expect(logs).toEqual(completedLogs(simulator, created.requestId!));
+    // Its one stream failed, and polling brought it to the end.
+    expect(simulator.calls.byRequest(created.requestId!).stream).toBe(1);
     expect(simulator.calls.byRequest(created.requestId!).status).toBeGreaterThan(0);
   });
 

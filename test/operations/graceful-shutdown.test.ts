@@ -5,12 +5,13 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-c
 import { CANARY_FAL_KEY, startSimulator, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { progressOf } from '../support/progress.js';
+import { within } from '../support/eventually.js';
 import { initialisedSocket } from '../support/raw-websocket.js';
 
 const SUBSCRIPTION = 'subscription($id: ID!) { animationProgress(id: $id) { status } }';
 
 describe('SIGTERM', () => {
-  it('finishes submits in flight, closes WebSockets with 1001, exits within 10 s, and a restart resumes every animation', async () => {
+  it('finishes submits in flight, closes WebSockets with 1001, exits 0 within 10 s, and a restart resumes every animation', async () => {
     const simulator = await startSimulator({ concurrency: 10 });
     simulator.plan(() => ({ pauseAtStep: 2 }));
     const env = {
@@ -41,14 +42,16 @@ describe('SIGTERM', () => {
       graphqlHttp(gateway.url, CreateAnimationDocument, { input: input({ prompt: `in flight ${i}` }) }),
     );
     await simulator.waitFor(() => simulator.calls.submit === 9);
-    const signalledAt = Date.now();
     gateway.child.kill('SIGTERM');
+    // The 10 s the gateway has to exit is the bound of this wait, started at the signal; no duration is measured.
+    const exited = within(gateway.exited, 10_000, 'the gateway to exit after SIGTERM');
+    exited.catch(() => undefined); // awaited below; this only keeps a rejection from being reported before then
 
     const answers = await Promise.all(inFlight);
-    for (const answer of answers) expect(dataOf(answer).createAnimation.requestId).toBeTruthy();
-    expect(await gateway.exited).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    for (const socket of sockets) expect((await socket.closed).code).toBe(1001);
+    const submitted = new Set(simulator.jobs().map((job) => job.requestId));
+    for (const answer of answers) expect(submitted.has(dataOf(answer).createAnimation.requestId!)).toBe(true);
+    expect(await exited).toBe(0);
+    for (const socket of sockets) expect(await socket.closed).toMatchObject({ code: 1001 });
     expect(simulator.calls.cancel).toBe(0);
 
     simulator.faults.latencyMs = 0;

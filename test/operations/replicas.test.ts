@@ -77,14 +77,12 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     await onSurvivor.waitFor((events) => logMessages(events).includes('Sampling step 5/30'));
 
     expect(await holder.kill('SIGKILL')).toBe('SIGKILL');
-    const killedAt = Date.now();
     simulator.resume(created.requestId!);
-    const events = await onSurvivor.untilComplete(TAKEOVER_BOUND_MS + 5_000);
-    const tookMs = Date.now() - killedAt;
+    // The takeover bound is the bound of this wait, started once the holder is dead; no duration is measured.
+    const events = await onSurvivor.untilComplete(TAKEOVER_BOUND_MS);
 
     expect(progressOf(events).at(-1)!.status).toBe('COMPLETED');
     expect(logMessages(events)).toEqual(completedLogs(simulator, created.requestId!));
-    expect(tookMs).toBeLessThan(TAKEOVER_BOUND_MS);
     expect(survivor.lines.some((line) => line.includes('took over an animation'))).toBe(true);
-  });
+  }, 60_000);
 });

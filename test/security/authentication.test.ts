@@ -9,6 +9,9 @@ import { startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { rawSocket } from '../support/raw-websocket.js';
 
+/** The life of the token that must expire while its socket is open. */
+const EXPIRING_TOKEN_SECONDS = 8;
+
 async function gatewayWithAuth(env: Record<string, string> = AUTH_ENV) {
   const simulator = await startSimulator();
   return { simulator, gateway: await startTestGateway(simulator, env) };
@@ -87,8 +90,10 @@ describe('JWTs', () => {
   it('closes a WebSocket with 4403 when its JWT expires while it is open', async () => {
     const { gateway, simulator } = await gatewayWithAuth();
     simulator.plan(() => ({ pauseAtStep: 1 }));
-    const token = await jwtFor('carol', { expiresInSeconds: 2 });
-    const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }, bearer(token)));
+    const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }, bearer(await jwtFor('carol'))));
+    // Long enough to be valid at connection_init however loaded the machine (`exp` is whole seconds, so 7 to 8 s from now);
+    // the close is then awaited as the event it is, with its own bound.
+    const token = await jwtFor('carol', { expiresInSeconds: EXPIRING_TOKEN_SECONDS });
     const socket = rawSocket(gateway.url);
     await socket.opened;
     socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
@@ -98,7 +103,12 @@ describe('JWTs', () => {
       type: 'subscribe',
       payload: { query: 'subscription($id: ID!) { animationProgress(id: $id) { status } }', variables: { id: created.createAnimation.id } },
     });
-    await socket.next((m) => m.type === 'next');
+    const first = await socket.next((m) => m.type === 'next');
+    expect(first).toMatchObject({
+      id: '1',
+      payload: { data: { animationProgress: { status: expect.stringMatching(/^IN_(QUEUE|PROGRESS)$/) } } },
+    });
+    // `closed` waits up to 15 s for the close, which the expiry brings within 8 s.
     expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden' });
   });
 

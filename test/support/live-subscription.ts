@@ -38,8 +38,11 @@ export class LiveSubscription<T> {
     return this.completed;
   }
 
-  /** Resolves once `predicate(events)` holds; rejects after `timeoutMs` or if the stream ends first. */
-  waitFor(predicate: (events: T[]) => boolean, timeoutMs = 15_000): Promise<T[]> {
+  /**
+   * Resolves once `predicate(events)` holds; rejects after `timeoutMs` or if the stream ends first, naming `what`
+   * it waited for (by default the predicate's source).
+   */
+  waitFor(predicate: (events: T[]) => boolean, timeoutMs = 15_000, what = `events matching ${predicate.toString()}`): Promise<T[]> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (predicate(this.events)) {
@@ -47,12 +50,12 @@ export class LiveSubscription<T> {
           resolve(this.events);
         } else if (this.completed) {
           cleanup();
-          reject(new Error(`subscription ended before the awaited event; got ${JSON.stringify(this.events)}`));
+          reject(new Error(`subscription ended before ${what}; got ${JSON.stringify(this.events)}`));
         }
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms; got ${JSON.stringify(this.events)}`));
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.events)}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -67,7 +70,10 @@ export class LiveSubscription<T> {
   async untilComplete(timeoutMs = 15_000): Promise<T[]> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not complete after ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`subscription not complete after ${timeoutMs} ms; got ${JSON.stringify(this.events)}`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([this.done, timeout]);

@@ -1,14 +1,21 @@
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { within } from './eventually.js';
+
+/** How long `opened` and `closed` wait, from when they are read, before they reject saying what they waited for. */
+export const SOCKET_WAIT_MS = 15_000;
 
 export interface RawSocket {
   ws: WebSocket;
   /** Every message the server sent, parsed. */
   messages: Record<string, unknown>[];
-  /** Resolves when the socket opened (101), rejects when the upgrade was refused. */
-  opened: Promise<void>;
-  /** Resolves with the close code and reason once the socket is closed. */
-  closed: Promise<{ code: number; reason: string }>;
+  /**
+   * Resolves when the socket opened (101), rejects when the upgrade was refused or the socket closed first; rejects
+   * too if that has not happened within SOCKET_WAIT_MS of reading this property.
+   */
+  readonly opened: Promise<void>;
+  /** Resolves with the close code and reason once the socket is closed; rejects if not closed within SOCKET_WAIT_MS of reading this property. */
+  readonly closed: Promise<{ code: number; reason: string }>;
   send(message: unknown): void;
   /** Resolves with the first message matching `predicate`, within `timeoutMs`. */
   next(predicate: (message: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -31,6 +38,7 @@ export function rawSocket(
   const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
+    ws.once('close', (code, reason) => reject(new Error(`socket closed (${code} ${String(reason)}) before it opened`)));
   });
   opened.catch(() => undefined);
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -39,8 +47,17 @@ export function rawSocket(
   return {
     ws,
     messages,
-    opened,
-    closed,
+    // Each read starts its own bound, so a socket awaited late in a long test is not cut short.
+    get opened() {
+      const bounded = within(opened, SOCKET_WAIT_MS, `the WebSocket to ${baseUrl} to open`);
+      bounded.catch(() => undefined);
+      return bounded;
+    },
+    get closed() {
+      const bounded = within(closed, SOCKET_WAIT_MS, () => `the WebSocket to ${baseUrl} to close; got ${JSON.stringify(messages)}`);
+      bounded.catch(() => undefined);
+      return bounded;
+    },
     send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
     next: (predicate, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {

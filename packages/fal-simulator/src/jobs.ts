@@ -269,6 +269,7 @@ export class JobQueue {
     job.startedAt = Date.now();
     this.running.add(job);
     this.log(job, 'Loading models');
+    for (const line of job.plan.logLines) this.log(job, line);
     this.proceed(job);
   }
 

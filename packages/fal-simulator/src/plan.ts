@@ -6,6 +6,8 @@ export interface ResolvedPlan {
   stepMs: number;
   fail: { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   pauseAtStep: number | undefined;
+  /** Extra lines logged right after `Loading models`. */
+  logLines: string[];
   /** Size of the result video. */
   resultBytes: number;
   resultStall: Required<ResultStall> | undefined;
@@ -36,6 +38,7 @@ export function resolvePlan(
     stepMs: custom?.stepMs ?? defaultStepMs,
     fail: custom?.fail ?? (prompt.includes('[fail]') ? MAGIC_FAILURE : undefined),
     pauseAtStep: custom?.pauseAtStep,
+    logLines: custom?.logLines?.map(String) ?? [],
     resultBytes: resultSize(custom?.resultBytes) ?? clipBytes,
     resultStall: custom?.resultStall && resolveStall(custom.resultStall),
     inferenceSeconds: validSeconds(custom?.inferenceSeconds),

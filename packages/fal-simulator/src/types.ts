@@ -42,6 +42,8 @@ export interface JobPlan {
   pauseAtStep?: number;
   /** Time per step for this job. */
   stepMs?: number;
+  /** Extra log lines the job logs right after `Loading models`, e.g. to test what a client does with odd ones. */
+  logLines?: string[];
   /**
    * What the COMPLETED status reports as `metrics.inference_time` (seconds) if the job ran, instead of
    * its measured running time: deterministic for a test. Ignored unless a finite number >= 0.

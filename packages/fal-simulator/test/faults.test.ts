@@ -3,6 +3,19 @@ import { describe, expect, it } from 'vitest';
 import type { FalSimulator } from '../src/index.js';
 import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
+/** Resolves as `promise` does, or rejects after `timeoutMs` naming `what` it waited for. */
+async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the simulator's JSON answers, read field by field
 async function rawSubmit(sim: FalSimulator): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${sim.url}/${ENDPOINT}`, { method: 'POST', body: JSON.stringify(VALID_INPUT) });
@@ -141,11 +154,30 @@ describe('fal simulator faults', () => {
   it('delays every queue call by latencyMs', async () => {
     const sim = await startSimulator();
     const requestId = await submit(clientFor(sim));
-    sim.faults.latencyMs = 150;
-    const started = performance.now();
-    const res = await fetch(`${statusUrl(sim, requestId)}?logs=0`);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+
+    // Received and counted, a call made with a latency longer than the test is still unanswered when a call made
+    // after it without latency has its answer: measured by order, not by a clock.
+    sim.faults.latencyMs = 60_000;
+    let delayedAnswered = false;
+    const delayed = settle(
+      fetch(`${statusUrl(sim, requestId)}?logs=0`).then((res) => {
+        delayedAnswered = true;
+        return res;
+      }),
+    );
+    await sim.waitFor(() => sim.calls.status === 1, 10_000);
+    sim.faults.latencyMs = 0;
+    expect([200, 202]).toContain((await fetch(`${statusUrl(sim, requestId)}?logs=0`)).status);
+    expect(delayedAnswered).toBe(false);
+
+    // A delayed answer does come once its latency has passed, within this wait's bound.
+    sim.faults.latencyMs = 50;
+    const res = await within(fetch(`${statusUrl(sim, requestId)}?logs=0`), 10_000, 'the answer to a call delayed by 50 ms');
     expect([200, 202]).toContain(res.status);
+
+    await sim.stop();
+    expect(await delayed).toMatchObject({ ok: false });
+    expect(delayedAnswered).toBe(false);
   });
 
   it('stops cleanly while a delayed call is pending', async () => {

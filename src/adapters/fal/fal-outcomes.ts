@@ -19,9 +19,9 @@ const GATEWAY_FIELDS: Record<string, string> = {
 
 export type Scrub = (text: string) => string;
 
-/** A successful result: the model's output must carry a video. */
-export function outcomeOfOutput(output: unknown): UpstreamOutcome {
-  const video = toVideo((output as { video?: unknown } | null)?.video);
+/** A successful result: the model's output must carry a video (its file name and type scrubbed like every text from fal). */
+export function outcomeOfOutput(output: unknown, scrub: Scrub = (text) => text): UpstreamOutcome {
+  const video = toVideo((output as { video?: unknown } | null)?.video, scrub);
   return video ? { kind: 'succeeded', video } : { kind: 'failed', code: 'UPSTREAM_FAILED', message: 'fal finished without a video.' };
 }
 
@@ -43,32 +43,43 @@ export function outcomeOfError(answer: { status: number; body: unknown; userTime
   return { kind: 'failed', code: 'UPSTREAM_FAILED', message: errorSummary(answer.status, answer.body, scrub) };
 }
 
-/** fal's validation messages (`detail` as a list, or a plain string), named by the gateway's field names. */
+/**
+ * fal's validation messages (`detail` as a list, or a plain string), named by the gateway's field
+ * names. Every text is scrubbed before it is cut, so a cut cannot leave a fragment of a secret.
+ */
 export function fieldProblems(body: unknown, scrub: Scrub): { field: string; message: string }[] {
   const detail = (body as { detail?: unknown } | undefined)?.detail;
   const entries = Array.isArray(detail) ? detail : typeof detail === 'string' ? [{ loc: ['body'], msg: detail }] : [];
   return entries.map((entry: { loc?: unknown; msg?: unknown }) => {
     const loc = Array.isArray(entry.loc) ? entry.loc : [];
     const falField = String(loc[loc.length - 1] ?? 'input');
-    return { field: GATEWAY_FIELDS[falField] ?? falField, message: scrub(String(entry.msg ?? 'is invalid').slice(0, 300)) };
+    return { field: GATEWAY_FIELDS[falField] ?? cut(scrub, falField, 100), message: cut(scrub, String(entry.msg ?? 'is invalid'), 300) };
   });
 }
 
 /** A short, secret-free description of an error answer; fal's body is never forwarded raw. */
 export function errorSummary(status: number, body: unknown, scrub: Scrub): string {
   const { detail, error_type: errorType } = (body ?? {}) as { detail?: unknown; error_type?: unknown };
-  const kind = typeof errorType === 'string' ? ` (${errorType})` : '';
-  const text = typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : '';
-  return scrub(`${status}${kind}${text}`);
+  const kind = typeof errorType === 'string' ? ` (${cut(scrub, errorType, 100)})` : '';
+  const text = typeof detail === 'string' ? `: ${cut(scrub, detail, 200)}` : '';
+  return `${status}${kind}${text}`;
 }
 
-function toVideo(raw: unknown): VideoFile | null {
+/**
+ * `text` scrubbed, then cut to `max` characters. Only a bounded head is scrubbed (a secret that
+ * straddles the cut still lies whole inside it), so a huge upstream body costs little.
+ */
+export function cut(scrub: Scrub, text: string, max: number): string {
+  return scrub(text.slice(0, max + 1024)).slice(0, max);
+}
+
+function toVideo(raw: unknown, scrub: Scrub): VideoFile | null {
   const video = raw as { url?: unknown; content_type?: unknown; file_name?: unknown; file_size?: unknown } | null;
   if (!video || typeof video.url !== 'string') return null;
   return {
     url: video.url,
-    contentType: typeof video.content_type === 'string' ? video.content_type : null,
-    fileName: typeof video.file_name === 'string' ? video.file_name : null,
+    contentType: typeof video.content_type === 'string' ? scrub(video.content_type) : null,
+    fileName: typeof video.file_name === 'string' ? scrub(video.file_name) : null,
     fileSize: typeof video.file_size === 'number' ? video.file_size : null,
   };
 }

@@ -1,7 +1,7 @@
 import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
 import type { AnimationInput, LogLine, UpstreamOutcome } from '../../domain/animation.js';
 import { UpstreamFailure, type SubmitOptions, type Upstream, type UpstreamStatus } from '../../ports/upstream.js';
-import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES } from './fal-outcomes.js';
+import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES, type Scrub } from './fal-outcomes.js';
 import { instrumentedFetch } from './instrumented-fetch.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { redirectingFetch } from './redirect-fetch.js';
@@ -71,7 +71,7 @@ export class FalUpstream implements Upstream {
       const status = await this.withDeadline(signal, (abortSignal) =>
         this.fal.queue.status(this.endpoint, { requestId, logs: true, abortSignal }),
       );
-      return toStatus(status);
+      return toStatus(status, this.scrub);
     } catch (error) {
       throw this.failure(error, 'status');
     }
@@ -82,15 +82,22 @@ export class FalUpstream implements Upstream {
     onStatus: (status: UpstreamStatus) => void | Promise<void>,
     signal: AbortSignal,
   ): Promise<UpstreamStatus | undefined> {
-    const stream = await this.fal.queue.streamStatus(this.endpoint, { requestId, logs: true });
+    let stream: Awaited<ReturnType<FalClient['queue']['streamStatus']>>;
+    try {
+      stream = await this.fal.queue.streamStatus(this.endpoint, { requestId, logs: true });
+    } catch (error) {
+      throw this.failure(error, 'status stream');
+    }
     const abort = () => stream.abort();
     signal.addEventListener('abort', abort, { once: true });
     let last: UpstreamStatus | undefined;
     let handled: Promise<void> = Promise.resolve();
     stream.on('data', (data: QueueStatus) => {
-      const status = toStatus(data);
+      const status = toStatus(data, this.scrub);
       last = status;
       handled = handled.then(() => onStatus(status));
+      // Awaited once the stream ends; until then a failed onStatus (the store down) must not go unhandled.
+      handled.catch(() => stream.abort());
     });
     try {
       await stream.done();
@@ -107,7 +114,7 @@ export class FalUpstream implements Upstream {
   async result(requestId: string, signal?: AbortSignal): Promise<UpstreamOutcome> {
     try {
       const { data } = await this.withDeadline(signal, (abortSignal) => this.fal.queue.result(this.endpoint, { requestId, abortSignal }));
-      return outcomeOfOutput(data);
+      return outcomeOfOutput(data, this.scrub);
     } catch (error) {
       const outcome =
         error instanceof ApiError
@@ -118,12 +125,14 @@ export class FalUpstream implements Upstream {
     }
   }
 
-  async cancel(requestId: string): Promise<boolean> {
+  async cancel(requestId: string): ReturnType<Upstream['cancel']> {
     try {
       await this.withDeadline(undefined, (abortSignal) => this.fal.queue.cancel(this.endpoint, { requestId, abortSignal }));
-      return true;
+      return 'accepted';
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 400 || error.status === 404)) return false;
+      // fal answers 400 ALREADY_COMPLETED for a finished request, 404 for one it does not know.
+      if (error instanceof ApiError && error.status === 400) return 'finished';
+      if (error instanceof ApiError && error.status === 404) return 'unknown';
       throw this.failure(error, 'cancel');
     }
   }
@@ -179,13 +188,14 @@ function toFalInput(input: AnimationInput): Record<string, unknown> {
   };
 }
 
-function toStatus(data: QueueStatus): UpstreamStatus {
+/** fal's status; its log lines are scrubbed like every other text from fal (they may echo what the model was sent). */
+function toStatus(data: QueueStatus, scrub: Scrub): UpstreamStatus {
   const raw = data as { status?: unknown; queue_position?: unknown; logs?: unknown; metrics?: { inference_time?: unknown } };
   const inferenceTime = raw.metrics?.inference_time;
   return {
     status: toQueueState(raw.status),
     queuePosition: typeof raw.queue_position === 'number' ? raw.queue_position : null,
-    logs: Array.isArray(raw.logs) ? raw.logs.map(toLogLine) : [],
+    logs: Array.isArray(raw.logs) ? raw.logs.map((line) => toLogLine(line, scrub)) : [],
     inferenceSeconds: typeof inferenceTime === 'number' && Number.isFinite(inferenceTime) && inferenceTime >= 0 ? inferenceTime : null,
   };
 }
@@ -197,12 +207,12 @@ function toQueueState(status: unknown): UpstreamStatus['status'] {
   return 'IN_PROGRESS';
 }
 
-function toLogLine(raw: unknown): LogLine {
+function toLogLine(raw: unknown, scrub: Scrub): LogLine {
   const line = (raw ?? {}) as { message?: unknown; level?: unknown; timestamp?: unknown };
   return {
-    message: String(line.message ?? ''),
-    level: typeof line.level === 'string' ? line.level : 'INFO',
-    timestamp: typeof line.timestamp === 'string' ? line.timestamp : new Date(0).toISOString(),
+    message: scrub(String(line.message ?? '')),
+    level: typeof line.level === 'string' ? scrub(line.level) : 'INFO',
+    timestamp: typeof line.timestamp === 'string' ? scrub(line.timestamp) : new Date(0).toISOString(),
   };
 }
 

@@ -6,11 +6,14 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { SqlAnimationStore } from './sql-animation-store.js';
 
-export type StoreLocation = { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
+/** `connectTimeoutMs` (PostgreSQL) defaults to 5000. */
+export type StoreLocation =
+  { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number; connectTimeoutMs?: number };
 
 /**
  * Opens the store and applies its migrations. `onConnectionError` hears about PostgreSQL
- * connections that fail while idle (a server restart, say); the pool replaces them.
+ * connections that fail (a server restart, say), idle or in use; the pool replaces them, and
+ * the statements that were running on them fail (their callers retry).
  */
 export async function openAnimationStore(
   location: StoreLocation,
@@ -29,9 +32,23 @@ export async function openAnimationStore(
   return store;
 }
 
-function postgresDialect(location: { url: string; poolSize: number }, onConnectionError: (error: Error) => void): PostgresDialect {
-  const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize });
-  pool.on('error', onConnectionError);
+function postgresDialect(
+  location: { url: string; poolSize: number; connectTimeoutMs?: number },
+  onConnectionError: (error: Error) => void,
+): PostgresDialect {
+  const pool = new pg.Pool({
+    connectionString: location.url,
+    max: location.poolSize,
+    // While the server is down or starting, a new connection fails within this bound instead of waiting on the OS.
+    connectionTimeoutMillis: location.connectTimeoutMs ?? 5_000,
+    keepAlive: true,
+  });
+  // The pool listens to its idle clients only: a client in use (between two statements of a
+  // transaction, say) whose connection drops would emit an unheard 'error' and end the
+  // process. Every client gets a listener for its whole life; the pool's own event is then
+  // the same error again.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  pool.on('error', () => undefined);
   return new PostgresDialect({ pool });
 }
 

@@ -33,6 +33,10 @@ export async function resolveMedia(
   }
   const maxBytes = kind === 'image' ? limits.maxImageBytes : limits.maxVideoBytes;
   if (file) {
+    // The File scalar lets only files through; anything else that reaches here is bad input, not a crash.
+    if (typeof (file as Partial<Blob>).arrayBuffer !== 'function' || typeof file.size !== 'number') {
+      throw badUserInput([problem('must be a file part of a multipart request')]);
+    }
     if (file.size > maxBytes) throw badUserInput([problem(`is larger than ${maxBytes} bytes`)]);
     // Multipart files may be another library's Blob, which the global File cannot wrap: take the bytes.
     return upload(kind, new Uint8Array(await file.arrayBuffer()), fileNameOf(file, kind), problem);

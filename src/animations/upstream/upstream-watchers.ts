@@ -9,6 +9,7 @@ import { changeFor } from '../../domain/state-machine.js';
 import type { Log } from '../../ports/log.js';
 import type { Telemetry } from '../../ports/telemetry.js';
 import type { VideoCustody } from '../custody/video-custody.js';
+import { GONE_AFTER_404S, UPSTREAM_GONE } from './upstream-gone.js';
 
 export interface WatcherTiming {
   /** Delay between status polls while fal answers. */
@@ -17,6 +18,8 @@ export interface WatcherTiming {
   maxBackoffMs: number;
   /** Result reads that may fail transiently before the animation is marked FAILED. */
   resultAttempts: number;
+  /** Consecutive 404s to status polls after which the request is taken to be gone at fal. @default GONE_AFTER_404S */
+  goneAfter404s?: number;
 }
 
 /**
@@ -135,15 +138,22 @@ export class UpstreamWatchers {
     }
     if (!finished && !signal.aborted) this.deps.logger.debug({ animationId: id, requestId }, 'polling status');
 
-    for (let failures = 0; !finished && !signal.aborted;) {
+    const goneAfter = timing.goneAfter404s ?? GONE_AFTER_404S;
+    let firstNotFound = 0;
+    for (let failures = 0, notFound = 0; !finished && !signal.aborted;) {
       await pause(failures === 0 ? timing.pollIntervalMs : this.backoff(failures), signal);
       if (signal.aborted) return undefined;
       try {
         await onStatus(await upstream.status(requestId, signal));
         failures = 0;
+        notFound = 0;
       } catch (error) {
         if (signal.aborted) return undefined;
         failures++;
+        // fal acknowledged this request, so a steady 404 means it is gone: purged, or another endpoint now.
+        notFound = error instanceof UpstreamFailure && error.status === 404 ? notFound + 1 : 0;
+        if (notFound === 1) firstNotFound = Date.now();
+        if (notFound >= goneAfter) return this.gone(id, requestId, notFound, Date.now() - firstNotFound);
         await this.noteTrouble(id, error);
       }
     }
@@ -166,6 +176,19 @@ export class UpstreamWatchers {
         await pause(this.backoff(attempt), signal);
       }
     }
+  }
+
+  private gone(id: string, requestId: string, answers: number, overMs: number): UpstreamOutcome {
+    const seconds = Math.round(overMs / 100) / 10;
+    this.deps.logger.warn(
+      { animationId: id, requestId, notFoundAnswers: answers, overSeconds: seconds, code: UPSTREAM_GONE },
+      'fal no longer knows the request; the animation is failed (fal purged it, or FAL_ENDPOINT is not the endpoint it was submitted to)',
+    );
+    return {
+      kind: 'failed',
+      code: UPSTREAM_GONE,
+      message: `fal no longer knows this request (${answers} status checks in a row over ${seconds} s answered 404 Request not found): fal purged it, or the gateway now sends to another model endpoint.`,
+    };
   }
 
   private backoff(failures: number): number {

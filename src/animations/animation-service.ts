@@ -355,7 +355,7 @@ export class AnimationService {
   /** With FAL_CONCURRENCY: held until fair share gives it a slot; sent now when it gets one at once. */
   private async holdThenSend(animation: Animation, reqId: string | undefined): Promise<Animation> {
     if (animation.status !== 'SUBMITTING') return animation;
-    await this.deps.recorder.record(animation.id, { type: 'held', queuePosition: 1 });
+    await this.deps.recorder.record(animation.id, { type: 'held', queuePosition: await this.admission!.placeOf(animation) });
     let mine: Animation | undefined;
     for (const admitted of await this.admission!.fill()) {
       if (admitted.id === animation.id) mine = admitted;

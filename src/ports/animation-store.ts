@@ -41,8 +41,6 @@ export interface AdmissionLine {
   held: Animation[];
   /** Per owner, the animations admitted and not yet reported finished by fal. */
   atFal: Record<string, number>;
-  /** Of those, how many fal still has in its own queue. */
-  queuedAtFal: number;
 }
 
 /** An owner's animations created since a time, by outcome. */

@@ -30,6 +30,8 @@ function submitOrder(simulator: FalSimulator): string[] {
 describe('FAL_CONCURRENCY: one fal account shared fairly', () => {
   it("holds what does not fit, lets a late owner take turns with another's burst, and never has more than 2 at fal", async () => {
     const simulator = await startSimulator({ concurrency: 2, stepMs: 25 });
+    // Alice's first two hold fal's 2 slots until everything is created, so the line is known.
+    simulator.plan((request) => (request.prompt === 'alice 1' || request.prompt === 'alice 2' ? { pauseAtStep: 2 } : {}));
     const gateway = await startTestGateway(simulator, { ...AUTH_ENV, FAL_CONCURRENCY: '2' });
     const alices = [];
     for (let n = 1; n <= 8; n++) alices.push(await create(gateway.url, alice, { prompt: `alice ${n}` }));
@@ -37,13 +39,29 @@ describe('FAL_CONCURRENCY: one fal account shared fairly', () => {
 
     const held = alices.at(-1)!;
     expect(held).toMatchObject({ status: 'IN_QUEUE', requestId: null });
-    expect(held.queuePosition).toBeGreaterThan(0);
+    // Held: 1 + the held ones sent before it. Bob has nothing at fal, so his go ahead of Alice's six.
+    expect(alices.map((animation) => (animation.requestId === null ? animation.queuePosition : 'sent'))).toEqual([
+      'sent',
+      'sent',
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ]);
+    expect(bobs.map((animation) => [animation.status, animation.queuePosition, animation.requestId])).toEqual([
+      ['IN_QUEUE', 1, null],
+      ['IN_QUEUE', 2, null],
+    ]);
+    const [first, second] = alices.map((animation) => animation.requestId!);
     const watched = subscribeWs(wsClient(gateway.url, { connectionParams: () => alice }), AnimationProgressDocument, { id: held.id });
     const cancelled = alices.at(-2)!;
     expect(dataOf(await graphqlHttp(gateway.url, CancelAnimationDocument, { id: cancelled.id }, alice)).cancelAnimation.status).toBe(
       'CANCELLED',
     );
 
+    for (const requestId of [first!, second!]) simulator.resume(requestId);
     const finals = await Promise.all(
       [...alices, ...bobs]
         .filter((animation) => animation.id !== cancelled.id)
@@ -65,7 +83,10 @@ describe('FAL_CONCURRENCY: one fal account shared fairly', () => {
     const whileHeld = progressOf(await watched.untilComplete()).filter((event) => event.animation.requestId === null);
     const positions = whileHeld.map((event) => event.queuePosition);
     expect(whileHeld.length).toBeGreaterThan(0);
-    expect(whileHeld.every((event) => event.status === 'IN_QUEUE' && event.queuePosition! > 0)).toBe(true);
+    // 6 when it was held (Bob's two came after and go first, but a position never rises), 5 once the cancelled one left.
+    expect([5, 6]).toContain(positions[0]);
+    expect(positions.at(-1)).toBe(1);
+    expect(whileHeld.every((event) => event.status === 'IN_QUEUE')).toBe(true);
     expect(positions).toEqual([...positions].sort((a, b) => b! - a!));
   });
 

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnimationDocument, AnimationProgressDocument, CreateAnimationDocument } from '../gql/graphql.js';
 import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-clients.js';
 import { freePort, startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { download } from '../support/media.js';
+import { listenOnLoopback } from '../support/loopback-server.js';
 import { progressOf } from '../support/progress.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
 
@@ -20,9 +20,7 @@ async function serveOnce(bytes: Buffer): Promise<string> {
   const server = createServer((_req, res) =>
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length }).end(bytes),
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/result.mp4`;
+  return `${await listenOnLoopback(server)}/files/result.mp4`;
 }
 
 async function gatewayWithFalWebhooks(simulator: FalSimulator, env: Record<string, string> = {}) {

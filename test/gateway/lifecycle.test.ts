@@ -48,7 +48,8 @@ describe('an animation from submit to video', () => {
 
       const created = dataOf(await graphqlHttp(gateway.url, CreateAnimationDocument, { input: input() }));
       expect(created.createAnimation.status).toBe('IN_QUEUE');
-      expect(created.createAnimation.requestId).toBeTruthy();
+      // The request id is the one fal (the simulator) gave its only job.
+      expect([...simulator.jobs()].map((job) => job.requestId)).toEqual([created.createAnimation.requestId]);
 
       const subscription = subscribeWs(wsClient(gateway.url), AnimationProgressDocument, {
         id: created.createAnimation.id,
@@ -143,6 +144,7 @@ describe('an animation from submit to video', () => {
     const { animation } = dataOf(await graphqlHttp(gateway.url, AnimationDocument, { id: created.createAnimation.id }));
     expect(animation).toMatchObject({ status: 'COMPLETED', seed: 7, numInferenceSteps: 30, cfgScale: 1.5, resolution: 'RESOLUTION_480P' });
     expect(animation!.statusHistory.map((change) => change.status)).toEqual(['SUBMITTING', 'IN_QUEUE', 'IN_PROGRESS', 'COMPLETED']);
-    expect(animation!.completedAt).toBeTruthy();
+    // Completed when it turned COMPLETED, the last change of its history.
+    expect(animation!.completedAt).toBe(animation!.statusHistory.at(-1)!.at);
   });
 });

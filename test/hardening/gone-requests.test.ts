@@ -1,6 +1,5 @@
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { GONE_AFTER_404S } from '../../src/animations/upstream/upstream-gone.js';
 import { AnimationDocument, AnimationProgressDocument, CancelAnimationDocument, CreateAnimationDocument } from '../gql/graphql.js';
@@ -8,6 +7,7 @@ import { dataOf, graphqlHttp, subscribeWs, wsClient } from '../support/graphql-c
 import { startSimulator, startTestGateway, temporaryDirectory } from '../support/harness.js';
 import { input } from '../support/inputs.js';
 import { download } from '../support/media.js';
+import { listenOnLoopback } from '../support/loopback-server.js';
 import { logMessages, progressOf } from '../support/progress.js';
 
 /** One unfinished animation per owner, so a stuck one blocks its owner's next create. */
@@ -53,15 +53,7 @@ async function forgetfulProxy(simulator: FalSimulator, notFoundPolls: number): P
     forwarded.on('error', () => res.destroy());
     req.pipe(forwarded);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, notFoundAnswers: () => answered };
+  return { url: await listenOnLoopback(server), notFoundAnswers: () => answered };
 }
 
 describe('an animation whose fal request is gone', () => {

@@ -18,8 +18,8 @@ describe('per-owner quotas', () => {
     expect(accepted).toHaveLength(2);
     expect(refused).toHaveLength(4);
     for (const attempt of refused) {
-      expect(attempt.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
-      expect(attempt.errors![0]!.extensions!.retryAfter as number).toBeGreaterThan(0);
+      // The unfinished limit frees up when one finishes, which the gateway cannot foresee: it says to retry in 30 s.
+      expect(attempt.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 30 });
     }
     expect(simulator.calls.submit).toBe(2);
 

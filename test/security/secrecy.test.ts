@@ -11,6 +11,7 @@ import {
 import { jwtFor } from '../support/auth.js';
 import { CANARY_FAL_KEY, startSimulator, startTestGateway } from '../support/harness.js';
 import { input } from '../support/inputs.js';
+import { within } from '../support/eventually.js';
 import { spellingsOf, TrafficRecorder } from '../support/recording.js';
 
 const CANARY_API_KEY = 'api-canary-5e1d7b22-secret-key';
@@ -41,12 +42,19 @@ describe('secrets', () => {
       connectionParams: auth,
     });
     const follow = (id: string) =>
-      new Promise<void>((resolve, reject) => {
-        ws.subscribe({ query: print(AnimationProgressDocument), variables: { id } }, { next: () => {}, error: reject, complete: resolve });
-      });
+      within(
+        new Promise<void>((resolve, reject) => {
+          ws.subscribe(
+            { query: print(AnimationProgressDocument), variables: { id } },
+            { next: () => {}, error: reject, complete: resolve },
+          );
+        }),
+        30_000,
+        `the progress subscription of animation ${id} to complete over graphql-ws`,
+      );
     const create = async (overrides = {}) => {
       const response = await traffic.post(gateway.url, CreateAnimationDocument, { input: input(overrides) }, auth);
-      return (await response.clone().json()) as { data?: { createAnimation: { id: string } } };
+      return (await response.clone().json()) as { data?: { createAnimation: { id: string; requestId: string | null } } };
     };
 
     // A completed job, followed over WebSocket and SSE, whose webhook goes nowhere.
@@ -68,8 +76,12 @@ describe('secrets', () => {
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${expiredJwt}` },
     });
-    await new Promise<void>((resolve) =>
-      refusedSocket.subscribe({ query: '{ __typename }' }, { next: () => {}, error: () => resolve(), complete: resolve }),
+    await within(
+      new Promise<void>((resolve) =>
+        refusedSocket.subscribe({ query: '{ __typename }' }, { next: () => {}, error: () => resolve(), complete: resolve }),
+      ),
+      10_000,
+      'the gateway to refuse a socket whose connectionParams carry an expired JWT',
     );
 
     // fal failures whose bodies echo the key, as a misbehaving upstream might.
@@ -118,7 +130,10 @@ describe('secrets', () => {
         .map((request) => request.headers.authorization),
     );
     expect(new Set(api)).toEqual(new Set([`Key ${CANARY_FAL_KEY}`]));
-    expect(files!.length).toBeGreaterThan(0);
+    // The one completed job's clip, copied once.
+    expect(simulator.calls.requests.filter((request) => request.path.startsWith('/files/')).map((request) => request.path)).toEqual([
+      `/files/result/${ok.data!.createAnimation.requestId}.mp4`,
+    ]);
     expect(new Set(files)).toEqual(new Set([undefined]));
   });
 });

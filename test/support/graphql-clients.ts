@@ -7,6 +7,28 @@ import { LiveSubscription } from './live-subscription.js';
 
 export type Result<R> = ExecutionResult<R, { code?: string; [key: string]: unknown }>;
 
+/**
+ * The bound of every request here: a whole query, mutation or upload (response and body), and for an SSE
+ * subscription only the wait for its response headers, so a long-lived stream is never cut by it.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Runs `request` with a signal that aborts after REQUEST_TIMEOUT_MS, failing with an error naming `what`. */
+async function bounded<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  try {
+    return await request(signal);
+  } catch (error) {
+    if (signal.aborted) throw new Error(`timed out after ${REQUEST_TIMEOUT_MS} ms waiting for the response to ${what}`, { cause: error });
+    throw error;
+  }
+}
+
+/** How errors name an operation: its name, else the start of its text. */
+function describeOperation(document: DocumentNode, transport: string): string {
+  return `${transport} ${operationNameOf(document) ?? JSON.stringify(print(document).slice(0, 60))}`;
+}
+
 /** POSTs one operation to /graphql and returns the parsed response. */
 export async function graphqlHttp<R, V>(
   baseUrl: string,
@@ -14,12 +36,15 @@ export async function graphqlHttp<R, V>(
   variables: V,
   headers: Record<string, string> = {},
 ): Promise<Result<R> & { httpStatus: number }> {
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query: print(document), variables }),
+  return bounded(describeOperation(document, 'POST'), async (signal) => {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+      signal,
+    });
+    return { ...((await response.json()) as Result<R>), httpStatus: response.status };
   });
-  return { ...((await response.json()) as Result<R>), httpStatus: response.status };
 }
 
 /** Asserts a response has data and no errors, and returns the data. */
@@ -61,7 +86,11 @@ export function subscribeWs<R, V extends Record<string, unknown>>(
   return live;
 }
 
-/** Subscribes over Server-Sent Events (yoga's default SSE transport). */
+/**
+ * Subscribes over Server-Sent Events (yoga's default SSE transport). REQUEST_TIMEOUT_MS bounds only the wait
+ * for the response headers (and the body of a non-stream reply); the stream itself runs until it completes or
+ * is closed, its events awaited with the LiveSubscription's own bounds.
+ */
 export function subscribeSse<R, V>(
   baseUrl: string,
   document: TypedDocumentNode<R, V>,
@@ -70,6 +99,11 @@ export function subscribeSse<R, V>(
 ): LiveSubscription<Result<R>> {
   const controller = new AbortController();
   const live = new LiveSubscription<Result<R>>(() => controller.abort());
+  let timedOut: Error | undefined;
+  const headersTimer = setTimeout(() => {
+    timedOut = new Error(`timed out after ${REQUEST_TIMEOUT_MS} ms waiting for the response to ${describeOperation(document, 'SSE')}`);
+    controller.abort(timedOut);
+  }, REQUEST_TIMEOUT_MS);
   void (async () => {
     const response = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
@@ -78,10 +112,13 @@ export function subscribeSse<R, V>(
       signal: controller.signal,
     });
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
-      live.push((await response.json()) as Result<R>);
+      const body = (await response.json()) as Result<R>;
+      clearTimeout(headersTimer);
+      live.push(body);
       live.complete();
       return;
     }
+    clearTimeout(headersTimer);
     const parser = createParser({
       onEvent: (event) => {
         if (event.event === 'complete') live.complete();
@@ -95,7 +132,9 @@ export function subscribeSse<R, V>(
     }
     if (!live.isComplete) live.complete();
   })().catch((error: unknown) => {
-    if (!controller.signal.aborted) live.error(error);
+    clearTimeout(headersTimer);
+    if (timedOut) live.error(timedOut);
+    else if (!controller.signal.aborted) live.error(error);
   });
   return live;
 }
@@ -113,12 +152,15 @@ export async function graphqlMultipart<R, V>(
   const paths = Object.keys(files);
   form.set('map', JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [path]]))));
   paths.forEach((path, i) => form.set(String(i), files[path]!));
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'x-graphql-yoga-csrf': '1', ...headers },
-    body: form,
+  return bounded(describeOperation(document, 'multipart POST'), async (signal) => {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'x-graphql-yoga-csrf': '1', ...headers },
+      body: form,
+      signal,
+    });
+    return { ...((await response.json()) as Result<R>), httpStatus: response.status };
   });
-  return { ...((await response.json()) as Result<R>), httpStatus: response.status };
 }
 
 /** The operation's name, sent as `operationName` the way GraphQL clients do. */

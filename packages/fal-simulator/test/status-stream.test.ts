@@ -6,8 +6,23 @@ import { ALL_LOGS_4_STEPS, clientFor, ENDPOINT, pauseOnPrompt, settle, startSimu
 async function collect(fal: FalClient, requestId: string, logs: boolean) {
   const stream = await fal.queue.streamStatus(ENDPOINT, { requestId, logs });
   const events: QueueStatus[] = [];
-  const first = new Promise<QueueStatus>((resolve) => stream.on('data', resolve));
+  const firstEvent = new Promise<QueueStatus>((resolve) => stream.on('data', resolve));
   stream.on('data', (event: QueueStatus) => events.push(event));
+  /** The first event, or a rejection naming what it waited for after `timeoutMs`. */
+  const first = async (timeoutMs = 10_000): Promise<QueueStatus> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for the first status event of request ${requestId}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([firstEvent, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return { stream, events, first, done: settle(stream.done()) };
 }
 
@@ -141,7 +156,7 @@ describe('fal queue simulator: status stream', () => {
     const requestId = await submit(fal, { ...VALID_INPUT, prompt: 'pause@1' });
     await sim.waitFor(() => sim.job(requestId)?.paused === true);
     const { events, first, done } = await collect(fal, requestId, true);
-    expect((await first).status).toBe('IN_PROGRESS');
+    expect((await first()).status).toBe('IN_PROGRESS');
 
     await sim.stop();
     const outcome = await done;

@@ -162,7 +162,8 @@ describe('fal storage simulator', () => {
       expect((await download(clipOf(requestId))).status).toBe(404);
       expect(sim.storedFile(clipOf(requestId))).toBeUndefined();
     }
-    expect(sim.storedFile(clipOf(unfinished))).toBeDefined();
+    await sim.waitFor(() => sim.job(unfinished)?.status === 'COMPLETED');
+    expect(sim.storedFile(clipOf(unfinished))).toEqual({ bytes: resultClipBytes(), contentType: 'video/mp4', objectLifecycle: undefined });
     expect(sim.storedFile('https://v3.fal.media/files/result/x.mp4')).toBeUndefined();
   });
 });

@@ -340,11 +340,7 @@ async function readAdmissionLine(db: Kysely<Database> | Transaction<Database>): 
     .execute();
   const atFal = await db
     .selectFrom('animations')
-    .select([
-      'owner',
-      (eb) => eb.fn.countAll().as('count'),
-      (eb) => eb.fn.sum(eb.case().when('status', '=', 'IN_QUEUE').then(1).else(0).end()).as('queued'),
-    ])
+    .select(['owner', (eb) => eb.fn.countAll().as('count')])
     .where('status', 'in', UNFINISHED)
     .where('admitted_at', 'is not', null)
     .where('upstream_video', 'is', null)
@@ -353,7 +349,6 @@ async function readAdmissionLine(db: Kysely<Database> | Transaction<Database>): 
   return {
     held: held.map(toAnimation),
     atFal: Object.fromEntries(atFal.map((row) => [row.owner, Number(row.count)])),
-    queuedAtFal: atFal.reduce((sum, row) => sum + Number(row.queued ?? 0), 0),
   };
 }
 

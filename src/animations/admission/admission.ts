@@ -11,6 +11,11 @@ import type { AnimationRecorder } from '../animation-recorder.js';
  * transaction that excludes every other admission, so the limit holds across replicas.
  * Held animations past their start deadline end TIMED_OUT without ever being sent.
  */
+/** A held animation's queuePosition: 1 + the held ones that go first (it waits for at least one slot to free). */
+function positionFor(ahead: number): number {
+  return 1 + ahead;
+}
+
 export class Admission {
   private running: Promise<Animation[]> | undefined;
   private again = false;
@@ -85,11 +90,17 @@ export class Admission {
     for (const animation of line.held) {
       if (!this.inTime(animation)) await this.expire(animation);
     }
-    // 1 + what goes first: a held animation always waits for at least one request to finish.
     for (const [ahead, animation] of this.order(line).entries()) {
-      await this.deps.recorder.record(animation.id, { type: 'movedUp', queuePosition: 1 + line.queuedAtFal + ahead });
+      await this.deps.recorder.record(animation.id, { type: 'movedUp', queuePosition: positionFor(ahead) });
     }
     return admitted;
+  }
+
+  /** Where a just-uploaded animation joins the line. */
+  async placeOf(animation: Animation): Promise<number> {
+    const line = await this.deps.store.admissionLine();
+    const ahead = this.order({ ...line, held: [...line.held, animation] }).findIndex((held) => held.id === animation.id);
+    return positionFor(ahead);
   }
 
   /** The held animations still in time, in the order they will be sent. */

@@ -6,6 +6,7 @@ import { ProgressFanout, type ProgressEvent } from '../../../src/animations/live
 import { progressFeed } from '../../../src/animations/live/progress-feed.js';
 import { AnimationRecorder } from '../../../src/animations/animation-recorder.js';
 import type { AnimationStore } from '../../../src/ports/animation-store.js';
+import { within } from '../../support/eventually.js';
 import { temporaryDirectory } from '../../support/harness.js';
 import { newAnimationRecord } from '../../support/records.js';
 
@@ -49,7 +50,7 @@ describe('the live feed of an animation', () => {
     const collecting = (async () => {
       for await (const event of feed) received.push(event);
     })();
-    await racedDone;
+    await within(racedDone, 10_000, "the feed's snapshot to read the animation, and the watcher to record lines c and d right after");
     await recorder.record(id, { type: 'cancelled' });
     await collecting;
 

@@ -7,7 +7,8 @@ export class TrafficRecorder {
 
   /** A fetch that records each response's headers and body before handing it back. */
   readonly fetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
-    const response = await fetch(input, init);
+    // Bounded like every wait: an answer, SSE streams included, within 30 s.
+    const response = await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(30_000) });
     const body = await response.text();
     this.captured.push(`${response.status} ${JSON.stringify([...response.headers])}\n${body}`);
     return new Response(body, { status: response.status, headers: response.headers });

@@ -1,7 +1,7 @@
 import { ApiError, type FalClient, type QueueStatus } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
 import type { FalSimulator, JobPlan } from '../src/index.js';
-import { clientFor, ENDPOINT, FAST, pauseOnPrompt, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
+import { clientFor, ENDPOINT, pauseOnPrompt, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the simulator's JSON answers, read field by field
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
@@ -198,7 +198,6 @@ describe('fal queue simulator: concurrency, priority and start timeouts', () => 
     await sim.waitFor(() => sim.job(late)?.timedOut === true, 5_000);
     const expired = sim.job(late);
     expect(expired).toMatchObject({ status: 'COMPLETED', queuePosition: undefined, startedAt: undefined, step: 0, logs: [] });
-    expect((expired?.completedAt ?? 0) - (expired?.submittedAt ?? 0)).toBeGreaterThanOrEqual(1_090);
     expect(expired?.inferenceSeconds).toBeUndefined();
     expect(sim.job(behind)?.queuePosition).toBe(0);
     expect(sim.unfinished()).toBe(2);
@@ -301,8 +300,6 @@ describe('fal queue simulator: concurrency, priority and start timeouts', () => 
     await fal.queue.subscribeToStatus(ENDPOINT, { requestId: measured, pollInterval: 10 });
     const job = sim.job(measured);
     const seconds = ((job?.completedAt ?? 0) - (job?.startedAt ?? 0)) / 1000;
-    // At least its six 5 ms timers (start, 4 steps, encoding), less 1 ms of timer rounding each.
-    expect(seconds).toBeGreaterThanOrEqual((6 * (FAST.stepMs - 1)) / 1000);
     expect(job?.inferenceSeconds).toBe(seconds);
     const status = await fal.queue.status(ENDPOINT, { requestId: measured, logs: false });
     expect(status.status === 'COMPLETED' ? status.metrics : undefined).toEqual({ inference_time: seconds });

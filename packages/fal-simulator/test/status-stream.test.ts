@@ -1,6 +1,17 @@
 import type { FalClient, QueueStatus, RequestLog } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
-import { ALL_LOGS_4_STEPS, clientFor, ENDPOINT, pauseOnPrompt, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
+import {
+  ALL_LOGS_4_STEPS,
+  clientFor,
+  ENDPOINT,
+  pauseOnPrompt,
+  settle,
+  startSimulator,
+  statusUrl,
+  submit,
+  VALID_INPUT,
+  within,
+} from './helpers.js';
 
 /** Opens the status stream with the real client and collects its events (not the async iterator). */
 async function collect(fal: FalClient, requestId: string, logs: boolean) {
@@ -8,22 +19,8 @@ async function collect(fal: FalClient, requestId: string, logs: boolean) {
   const events: QueueStatus[] = [];
   const firstEvent = new Promise<QueueStatus>((resolve) => stream.on('data', resolve));
   stream.on('data', (event: QueueStatus) => events.push(event));
-  /** The first event, or a rejection naming what it waited for after `timeoutMs`. */
-  const first = async (timeoutMs = 10_000): Promise<QueueStatus> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for the first status event of request ${requestId}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([firstEvent, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  return { stream, events, first, done: settle(stream.done()) };
+  const first = (timeoutMs = 10_000) => within(firstEvent, timeoutMs, `the first status event of request ${requestId}`);
+  return { stream, events, first, done: within(settle(stream.done()), 20_000, `the status stream of request ${requestId} to end`) };
 }
 
 function messages(event: QueueStatus | undefined): string[] {

@@ -1,20 +1,7 @@
 import { ApiError, type QueueStatus } from '@fal-ai/client';
 import { describe, expect, it } from 'vitest';
 import type { FalSimulator } from '../src/index.js';
-import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT } from './helpers.js';
-
-/** Resolves as `promise` does, or rejects after `timeoutMs` naming `what` it waited for. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { clientFor, ENDPOINT, settle, startSimulator, statusUrl, submit, VALID_INPUT, within } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the simulator's JSON answers, read field by field
 async function rawSubmit(sim: FalSimulator): Promise<{ status: number; body: any; headers: Headers }> {

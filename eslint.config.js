@@ -13,6 +13,7 @@ import tseslint from 'typescript-eslint';
 const SOURCES = [
   'src/**/*.{ts,mts,cts,js,mjs,cjs}',
   'test/**/*.{ts,mts,cts,js,mjs,cjs}',
+  'scripts/**/*.{ts,mts,cts,js,mjs,cjs}',
   'packages/*/src/**/*.{ts,mts,cts,js,mjs,cjs}',
   'packages/*/test/**/*.{ts,mts,cts,js,mjs,cjs}',
   'bench/**/*.{ts,mts,cts,js,mjs,cjs}',

@@ -85,8 +85,10 @@ const log = z
   .object({
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` or `pretty` log lines; when unset, pretty on a terminal outside production, JSON otherwise. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   })
-  .transform((e) => ({ level: e.LOG_LEVEL }));
+  .transform((e) => ({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }));
 
 const auth = z
   .object({

@@ -22,7 +22,7 @@ import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { FAL_WEBHOOK_PATH } from './http/fal-webhook-route.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, logFormatFor, StdoutLog, type Logger } from './logger.js';
 import type { AnimationEvents } from './ports/animation-events.js';
 import type { MediaStore } from './ports/media-store.js';
 import { animationGlobalId } from './resolvers/global-id.js';
@@ -53,7 +53,8 @@ export interface GatewayOverrides {
  */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const replica = randomUUID();
-  const logger = createLogger(config.log.level, overrides.logDestination).child({ replica: replica.slice(0, 8) });
+  const stdout = overrides.logDestination ? undefined : new StdoutLog(logFormatFor(config.log.format, config.server.production));
+  const logger = createLogger(config.log.level, overrides.logDestination ?? stdout).child({ replica: replica.slice(0, 8) });
   // The simulator is loaded only in sandbox mode.
   const simulator = config.fal.sandbox ? await (await import('@uni-animate/fal-simulator')).startFalSimulator(config.sandbox) : undefined;
   const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
@@ -63,7 +64,10 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     // A database shared by replicas hints at several of them: each must serve every video and accept every URL.
     logger.warn('with several replicas, set MEDIA_S3_BUCKET (or share DATA_DIR) and the same MEDIA_SIGNING_SECRET on each');
   }
-  const metrics = new PrometheusMetrics(() => store.countByStatus());
+  const metrics = new PrometheusMetrics(
+    () => store.countByStatus(),
+    () => stdout?.dropped ?? 0,
+  );
   const falKey = simulator ? 'sandbox' : config.fal.key;
   const falWebhookUrl = config.server.publicUrl ? `${config.server.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
 

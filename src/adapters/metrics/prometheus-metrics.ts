@@ -40,8 +40,18 @@ export class PrometheusMetrics implements Telemetry {
     registers: [this.registry],
   });
 
-  constructor(animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>) {
+  /** `logLinesDropped`: how many log lines were dropped so far because stdout was not taking them. */
+  constructor(animationsByStatus: () => Promise<Partial<Record<AnimationStatus, number>>>, logLinesDropped: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry });
+    new Counter({
+      name: 'gateway_log_lines_dropped_total',
+      help: 'log lines dropped because stdout was not taking them (a stalled reader); the gateway never waits on its logs',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(logLinesDropped());
+      },
+    });
     new Gauge({
       name: 'gateway_animations',
       help: 'animations in the store, by status',

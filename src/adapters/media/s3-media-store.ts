@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ByteRange, MediaStore } from '../../ports/media-store.js';
-import { assertByteRange, assertMediaKey, assertMediaPrefix, unsatisfiable } from './file-media-store.js';
+import { assertByteRange, assertMediaKey, assertMediaPrefix, unsatisfiable } from './media-keys.js';
 
 export interface S3MediaStoreOptions {
   bucket: string;

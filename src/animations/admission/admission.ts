@@ -91,7 +91,10 @@ export class Admission {
       if (!this.inTime(animation)) await this.expire(animation);
     }
     for (const [ahead, animation] of this.order(line).entries()) {
-      await this.deps.recorder.record(animation.id, { type: 'movedUp', queuePosition: positionFor(ahead) });
+      const position = positionFor(ahead);
+      // A position only moves up: most held animations keep theirs, and need no transaction.
+      if (animation.queuePosition !== null && animation.queuePosition <= position) continue;
+      await this.deps.recorder.record(animation.id, { type: 'movedUp', queuePosition: position });
     }
     return admitted;
   }
@@ -112,7 +115,7 @@ export class Admission {
   }
 
   /** Ends a held animation whose deadline passed; nothing was sent. */
-  async expire(animation: Animation): Promise<void> {
+  private async expire(animation: Animation): Promise<void> {
     await this.deps.recorder.record(animation.id, {
       type: 'failed',
       error: {

@@ -20,6 +20,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
+# The studio's trusted documents (PERSISTED_OPERATIONS_MANIFESTS' default), loaded at start.
+COPY --from=build /app/web/src/gql/persisted-documents.json ./web/src/gql/
 # Sandbox mode loads the simulator: node_modules/@uni-animate/fal-simulator links to it.
 COPY --from=build /app/packages/fal-simulator/package.json ./packages/fal-simulator/
 COPY --from=build /app/packages/fal-simulator/dist ./packages/fal-simulator/dist

@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { InProcessAnimationEvents } from './adapters/events/in-process-animation-events.js';
 import { FalUpstream } from './adapters/fal/fal-upstream.js';
 import { FalWebhooks } from './adapters/fal/fal-webhooks.js';
+import { nodeHttpFetch } from './adapters/fal/node-http-fetch.js';
 import { secretScrubber } from './adapters/fal/secret-scrubber.js';
 import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { openAnimationStore } from './adapters/store/open-store.js';
@@ -18,6 +19,8 @@ import { WebhookNotifier } from './animations/owner-webhooks/webhook-notifier.js
 import { UpstreamWatchers } from './animations/upstream/upstream-watchers.js';
 import { WatchCoordinator } from './animations/upstream/watch-coordinator.js';
 import { failJobsTheSandboxLost } from './animations/upstream/upstream-gone.js';
+import { FalReachability } from './animations/health/fal-reachability.js';
+import { Readiness } from './animations/health/readiness.js';
 import type { FalSimulator } from '@uni-animate/fal-simulator';
 import { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
@@ -27,6 +30,7 @@ import type { AnimationEvents } from './ports/animation-events.js';
 import type { MediaStore } from './ports/media-store.js';
 import { animationGlobalId } from './resolvers/global-id.js';
 import { createGatewayServer } from './server.js';
+import type { Tracing } from './telemetry/tracing.js';
 
 export interface Gateway {
   url: string;
@@ -57,38 +61,49 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const logger = createLogger(config.log.level, overrides.logDestination ?? stdout).child({ replica: replica.slice(0, 8) });
   // The simulator is loaded only in sandbox mode.
   const simulator = config.fal.sandbox ? await (await import('@uni-animate/fal-simulator')).startFalSimulator(config.sandbox) : undefined;
-  const store = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
+  const tracing = await startTracing(config);
+  const openedStore = await openAnimationStore(config.store, (err) => logger.warn({ err }, 'database connection lost'));
+  const store = tracing ? tracing.store(openedStore) : openedStore;
   const events = await openEvents(config, logger);
   const media = await openMediaStore(config);
   if (config.store.kind === 'postgres' && (config.media.store.kind === 'files' || !config.media.signingSecret)) {
     // A database shared by replicas hints at several of them: each must serve every video and accept every URL.
     logger.warn('with several replicas, set MEDIA_S3_BUCKET (or share DATA_DIR) and the same MEDIA_SIGNING_SECRET on each');
   }
-  const metrics = new PrometheusMetrics(
-    () => store.countByStatus(),
-    () => stdout?.dropped ?? 0,
-  );
+  const metrics = new PrometheusMetrics({
+    animationsByStatus: () => store.countByStatus(),
+    workInProgress: () => store.workInProgress(),
+    logLinesDropped: () => stdout?.dropped ?? 0,
+  });
+  const falReachability = new FalReachability();
   const falKey = simulator ? 'sandbox' : config.fal.key;
   const falWebhookUrl = config.server.publicUrl ? `${config.server.publicUrl}${FAL_WEBHOOK_PATH}` : undefined;
 
-  const upstream = new FalUpstream({
+  const falUpstream = new FalUpstream({
     credentials: falKey,
     apiUrl: simulator?.url ?? config.fal.apiUrl,
     endpoint: config.fal.endpoint,
+    fetch: tracing?.fetch(nodeHttpFetch()),
     callTimeoutMs: config.fal.callTimeoutMs,
-    onCall: (kind, outcome) => metrics.upstreamCall(kind, outcome),
+    onCall: (call) => {
+      metrics.upstreamCall(call);
+      falReachability.callEnded(call.outcome);
+    },
     objectTtlSeconds: config.fal.objectTtlSeconds,
   });
+  const upstream = tracing ? tracing.upstream(falUpstream) : falUpstream;
   const { ownerWebhooks, watching, limits } = config;
   const links = new MediaLinks({
     secret: config.media.signingSecret ?? (await keptSigningSecret(config.media.signingSecretFile)),
     ttlSeconds: config.media.urlTtlSeconds,
     publicUrl: config.server.publicUrl,
   });
-  const notifier = ownerWebhooks.secret
+  const sender =
+    ownerWebhooks.secret && new StandardWebhookSender({ secret: ownerWebhooks.secret, allowPrivate: ownerWebhooks.allowPrivate });
+  const notifier = sender
     ? new WebhookNotifier({
         store,
-        sender: new StandardWebhookSender({ secret: ownerWebhooks.secret, allowPrivate: ownerWebhooks.allowPrivate }),
+        sender: tracing ? tracing.webhookSender(sender) : sender,
         logger,
         publicId: (animation) => animationGlobalId(animation.id),
         publicVideo: (animation) => links.videoOf(animation),
@@ -96,7 +111,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       })
     : undefined;
   const recorder = new AnimationRecorder({ store, events, logger, onFinished: notifier && ((animation) => notifier.notify(animation)) });
-  const custody = new VideoCustody({
+  const custodyDeps = {
     media,
     store,
     recorder,
@@ -108,7 +123,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       maxBytes: config.media.maxResultBytes,
       retentionDays: config.media.retentionDays,
     },
-  });
+  };
+  const custody = tracing ? tracing.custody(custodyDeps) : new VideoCustody(custodyDeps);
   const retention =
     config.media.retentionDays === undefined
       ? undefined
@@ -143,7 +159,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     recorder,
     custody,
     links,
-    watchers: coordinator,
+    watchers: tracing ? tracing.watchers(coordinator) : coordinator,
     logger,
     telemetry: metrics,
     options: {
@@ -175,7 +191,13 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       scrub: secretScrubber(falKey),
       userId: simulator?.webhookUserId ?? config.fal.webhookUserId,
     }),
-    dependenciesReady: async () => (await store.ping()) && (await events.ping()),
+    readiness: new Readiness({
+      store: () => store.ping(),
+      redis: config.redis && (() => events.ping()),
+      mediaStore: (signal) => media.ping(signal),
+      fal: () => falReachability.state,
+    }),
+    graphqlPlugins: tracing?.graphqlPlugins,
   });
 
   // The simulator has just started empty: what a previous run sent to its own would never finish.
@@ -211,11 +233,18 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
         media.close();
         await store.close();
         await simulator?.stop();
+        await tracing?.shutdown();
         logger.info('stopped');
       })();
       return stopping;
     },
   };
+}
+
+/** Tracing, when a collector is configured (the OpenTelemetry SDK is loaded only then: it costs start-up time and memory). */
+async function startTracing(config: Config): Promise<Tracing | undefined> {
+  if (!config.tracing.enabled) return undefined;
+  return (await import('./telemetry/tracing.js')).startTracing({ sensitiveAttributes: config.tracing.sensitiveAttributes });
 }
 
 /** Where results are kept: S3 when a bucket is configured (the AWS SDK is loaded only then), else files under DATA_DIR/media. */

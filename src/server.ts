@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
 import { isIPv4, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnimationService } from './animations/animation-service.js';
@@ -17,6 +18,8 @@ import type { MediaStore } from './ports/media-store.js';
 import { MEDIA_PATH, type MediaLinks } from './animations/custody/media-links.js';
 import { mediaRoute } from './http/media-route.js';
 import { OriginPolicy } from './http/shared-origins.js';
+import { STOPPING, type Readiness, type ReadinessReport } from './animations/health/readiness.js';
+import { TrustedDocuments } from './http/trusted-documents.js';
 
 export interface ServerDeps {
   config: Config;
@@ -32,8 +35,10 @@ export interface ServerDeps {
   falWebhooks: UpstreamWebhooks;
   /** The built studio page served at `/`. @default web/dist */
   siteDir?: string;
-  /** True when the gateway's dependencies answer (database, Redis). */
-  dependenciesReady: () => Promise<boolean>;
+  /** Checks the gateway's dependencies (database, Redis, media store) for /readyz. */
+  readiness: Readiness;
+  /** Yoga plugins added ahead of the gateway's own (tracing's, when on). */
+  graphqlPlugins?: Plugin[];
 }
 
 export interface GatewayServer {
@@ -51,6 +56,7 @@ export interface GatewayServer {
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const { config, logger } = deps;
   const { server: settings, limits } = config;
+  const trustedDocuments = TrustedDocuments.load(config.trustedDocuments, logger);
   const yoga = createGatewayYoga({
     animations: deps.animations,
     authenticator: deps.authenticator,
@@ -61,6 +67,8 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     allowedOrigins: settings.allowedOrigins,
     maxFileBytes: Math.max(limits.maxImageBytes, limits.maxVideoBytes),
     maxStreamsPerOwner: limits.maxSocketsPerOwner,
+    trustedDocuments,
+    plugins: deps.graphqlPlugins ?? [],
   });
   const site = staticSite(deps.siteDir);
   const falWebhook = falWebhookRoute({ webhooks: deps.falWebhooks, animations: deps.animations, logger });
@@ -88,7 +96,16 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendText(res, 200, 'ok');
     if (path === '/readyz') {
-      void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ready' : 'not ready'));
+      void readiness().then((report) => {
+        const body = JSON.stringify(report);
+        res
+          .writeHead(report.ready ? 200 : 503, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+            'cache-control': 'no-store',
+          })
+          .end(body);
+      });
       return;
     }
     // Loopback-only mode: a page that reached the gateway through DNS rebinding names a foreign Host
@@ -140,8 +157,14 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     maxSocketsPerOwner: limits.maxSocketsPerOwner,
     initTimeoutMs: limits.wsInitTimeoutMs,
     maxPayloadBytes: limits.wsMaxPayloadBytes,
+    trustedDocuments,
   });
-  const ready = async () => !stopping && (await deps.dependenciesReady().catch(() => false));
+  // Stopping may begin while the dependencies are checked: readiness turns false at once.
+  const readiness = async (): Promise<ReadinessReport> => {
+    if (stopping) return STOPPING;
+    const report = await deps.readiness.report();
+    return stopping ? STOPPING : report;
+  };
 
   return {
     async listen() {

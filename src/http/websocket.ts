@@ -11,6 +11,7 @@ import { droppedFramesOf, graphqlSocketClass } from './graphql-socket.js';
 import { newRequestId } from './request-id.js';
 import { OriginPolicy } from './shared-origins.js';
 import { SharedPayloads } from './shared-payloads.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 import type { GatewayYoga } from './yoga.js';
 
 /** The enveloped execute and subscribe of one operation, carried to graphql-ws as its root value. */
@@ -44,6 +45,8 @@ export interface WebSocketOptions {
   initTimeoutMs: number;
   /** Largest message; a bigger one closes the socket with 1009. */
   maxPayloadBytes: number;
+  /** The same trusted-documents rule as over HTTP: an id (`documentId`, or the `persistedQuery` extension) names the document. */
+  trustedDocuments: TrustedDocuments;
 }
 
 /** Longest timer Node accepts; JWTs expiring later are simply re-checked then. */
@@ -135,15 +138,18 @@ export function attachGraphqlWs(server: Server, yoga: GatewayYoga, options: WebS
             }),
           ];
         }
+        // yoga's persisted-operations plugin reads HTTP params only, so the socket resolves ids here.
+        const query = options.trustedDocuments.resolve(params);
+        if (query instanceof GraphQLError) return [query];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           socket: ctx.extra.socket,
-          params,
+          params: { ...params, query },
           principal: ctx.extra.principal,
           reqId: newRequestId(),
         });
         let document;
         try {
-          document = parse(params.query);
+          document = parse(query);
         } catch (error) {
           return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }

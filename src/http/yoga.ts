@@ -23,6 +23,7 @@ import { useOperationLogging } from './operation-logging.js';
 import { newRequestId } from './request-id.js';
 import { OriginPolicy } from './shared-origins.js';
 import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 
 /** What the server adds to yoga's initial context: the request id, and on WebSocket the socket's caller. */
 export interface WebSocketInitialContext {
@@ -45,6 +46,10 @@ export interface YogaOptions {
   maxFileBytes: number;
   /** Subscription streams one owner may hold over SSE (MAX_SOCKETS_PER_OWNER, the WebSocket limit too). */
   maxStreamsPerOwner: number;
+  /** PERSISTED_OPERATIONS and its manifests: which documents may run, and by id. */
+  trustedDocuments: TrustedDocuments;
+  /** Plugins that run ahead of the gateway's own: tracing's, which must wrap every operation. */
+  plugins: Plugin[];
 }
 
 /** What callers see instead of an internal error, on every transport. */
@@ -78,6 +83,8 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     landingPage: false,
     logging: false,
     batching: false,
+    // The id of a trusted document (GraphQL over HTTP's persisted documents), read by its plugin.
+    extraParamNames: ['documentId'],
     // The request body size is enforced before yoga, where it is cheap (see server.ts).
     maxRequestBodySize: false,
     fetchAPI: createFetch({
@@ -86,10 +93,12 @@ export function createGatewayYoga(options: YogaOptions): GatewayYoga {
     maskedErrors: { maskError: gatewayMaskError(options.production), errorMessage: MASKED_ERROR_MESSAGE },
     cors: corsOf(options.allowedOrigins, origins),
     plugins: [
+      ...options.plugins,
       ...(origins.refusesForeignOrigins ? [useOriginCheck(origins)] : []),
       ...armor.plugins,
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       useGetParamsCheck(),
+      ...options.trustedDocuments.yogaPlugins(),
       useSseStreamsPerOwner(options.maxStreamsPerOwner),
       useMultipartParser(),
       useOperationLogging(options.logger),

@@ -43,6 +43,16 @@ export interface AdmissionLine {
   atFal: Record<string, number>;
 }
 
+/** How many unfinished animations are at each stage of their way through fal. */
+export interface WorkInProgress {
+  /** Held by the gateway for a slot at fal (uploaded, not yet admitted). */
+  held: number;
+  /** Admitted, and fal has not reported a result yet. */
+  atFal: number;
+  /** fal's result is ready, and the gateway has not kept its video yet. */
+  awaitingCopy: number;
+}
+
 /** An owner's animations created since a time, by outcome. */
 export interface Usage {
   animations: number;
@@ -137,6 +147,9 @@ export interface AnimationStore {
 
   /** Animations whose kept video expired at or before `now`, soonest first, at most `limit`. */
   listExpired(now: string, limit: number): Promise<Animation[]>;
+
+  /** Counts of what is held, at fal and waiting for its copy, in one statement: the whole database's (every replica's). */
+  workInProgress(): Promise<WorkInProgress>;
 
   /** True when the database answers. */
   ping(): Promise<boolean>;

@@ -27,6 +27,12 @@ export interface MediaStore {
   /** Every key that starts with `prefix` (operators and tests count what is left). */
   list(prefix: string): Promise<string[]>;
 
+  /**
+   * True when the store can take objects now (for readiness): a cheap check, never a write.
+   * Resolves false, never rejects, on any failure, or when `signal` aborts first.
+   */
+  ping(signal?: AbortSignal): Promise<boolean>;
+
   /** Lets go of connections; nothing may be called after. */
   close(): void;
 }

@@ -1,3 +1,15 @@
+/** How an HTTP call to fal ended: its response's status class, or `error` when no response came. */
+export type UpstreamCallOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+
+/** One HTTP call to fal. */
+export interface UpstreamCall {
+  /** submit, status, stream, result, cancel or storage. */
+  kind: string;
+  outcome: UpstreamCallOutcome;
+  /** From sending the request to its response's headers, or to the error. */
+  seconds: number;
+}
+
 /** What the gateway reports for monitoring; the metrics adapter decides how to expose it. */
 export interface Telemetry {
   submitted(outcome: 'accepted' | 'refused' | 'unconfirmed'): void;

@@ -20,6 +20,11 @@ const SIMULATOR_TIMING = { stepMs: 40, queueTickMs: 50 };
 /** Jobs stop here until the test resumes them, so the progress bar is seen part-way every time. */
 const PAUSE_AT_STEP = 10;
 const CANCEL_AT_STEP = 3;
+/** The studio's trusted documents (npm run codegen): the page sends their ids, never their text. */
+const STUDIO_DOCUMENTS = JSON.parse(readFileSync(join(WEB_DIR, 'src', 'gql', 'persisted-documents.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 /** The expiry of a signed video URL long past. */
 const EXPIRED = 'expires=1000000000';
 
@@ -179,7 +184,7 @@ describe('the studio page', () => {
 
     // The gateway's refusal, in words; the entry stays.
     const refuse = (route: Route) =>
-      route.request().postData()?.includes('mutation DeleteAnimation')
+      route.request().postData()?.includes(studioDocumentId('DeleteAnimation'))
         ? route.fulfill({
             contentType: 'application/graphql-response+json',
             body: JSON.stringify({ errors: [{ message: 'slow down', extensions: { code: 'RATE_LIMITED', retryAfter: 30 } }] }),
@@ -278,7 +283,73 @@ describe('the studio page', () => {
     // Chromium reports each refused attempt to reconnect while the gateway was down.
     expect(problems.filter((problem) => !/WebSocket connection to .* failed/.test(problem))).toEqual([]);
   });
+
+  it('works where the gateway runs trusted documents only, naming each by id over HTTP and the WebSocket', async () => {
+    const { page, simulator, sent, problems } = await openStudio({ width: 1280, height: 900 }, { PERSISTED_OPERATIONS: 'only' });
+    await serveExampleMedia(page);
+    const ui = studio(page);
+    await ui.imageUrl.fill('https://example.com/knight.jpg');
+    await ui.videoUrl.fill('https://example.com/dance.mp4');
+    await ui.videoUrl.press('Tab');
+    await expectPreviewsLoaded(page, ui);
+    await runFirstJob(page, ui, simulator);
+    await cancelSecondJob(ui, simulator);
+    await reopenFirstFromHistory(page, ui);
+
+    const operations = operationsOf(sent);
+    expect(operations.filter((operation) => operation.document !== undefined || operation.name === undefined)).toEqual([]);
+    expect(new Set(operations.map((operation) => `${operation.transport} ${operation.name}`))).toEqual(
+      new Set(['http History', 'http CreateAnimation', 'http CancelAnimation', 'websocket AnimationProgress']),
+    );
+    expect(problems).toEqual([]);
+  });
 });
+
+/** An operation the page sent: its transport, the trusted document its id names, and any document text it carried. */
+interface SentOperation {
+  transport: 'http' | 'websocket';
+  name: string | undefined;
+  document: string | undefined;
+}
+
+/** The id of the studio's trusted document for an operation. */
+function studioDocumentId(operationName: string): string {
+  const found = Object.entries(STUDIO_DOCUMENTS).find(([, document]) => operationNameOf(document) === operationName);
+  if (!found) throw new Error(`the studio has no trusted document for ${operationName}: run npm run codegen`);
+  return found[0];
+}
+
+function operationNameOf(document: string): string | undefined {
+  return /\b(?:query|mutation|subscription) (\w+)/.exec(document)?.[1];
+}
+
+/**
+ * Keeps the body of every GraphQL request the page sends as JSON over HTTP, and of every
+ * subscribe message over the WebSocket, to read once the flow is over. (Chromium does not
+ * expose multipart bodies with files.)
+ */
+function recordRequests(page: Page): { transport: SentOperation['transport']; body: string }[] {
+  const bodies: { transport: SentOperation['transport']; body: string }[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname !== '/graphql' || request.method() !== 'POST') return;
+    if (request.headers()['content-type'] === 'application/json') bodies.push({ transport: 'http', body: request.postData() ?? '' });
+  });
+  page.on('websocket', (socket) => socket.on('framesent', ({ payload }) => bodies.push({ transport: 'websocket', body: String(payload) })));
+  return bodies;
+}
+
+/** The operations among the recorded bodies (graphql-ws's other messages left out). */
+function operationsOf(bodies: { transport: SentOperation['transport']; body: string }[]): SentOperation[] {
+  return bodies.flatMap(({ transport, body }) => {
+    const parsed = JSON.parse(body) as { type?: string; payload?: unknown };
+    if (transport === 'websocket' && parsed.type !== 'subscribe') return [];
+    const request = (transport === 'websocket' ? parsed.payload : parsed) as { documentId?: string; query?: string; extensions?: unknown };
+    const hash = (request.extensions as { persistedQuery?: { sha256Hash?: string } } | undefined)?.persistedQuery?.sha256Hash;
+    const id = request.documentId ?? (hash === undefined ? undefined : `sha256:${hash}`);
+    const trusted = id === undefined ? undefined : STUDIO_DOCUMENTS[id];
+    return [{ transport, name: trusted && operationNameOf(trusted), document: request.query || undefined }];
+  });
+}
 
 type Studio = ReturnType<typeof studio>;
 
@@ -338,6 +409,7 @@ async function openStudio(viewport: { width: number; height: number }, env: Reco
   // Bounds every wait and action below.
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
+  const sent = recordRequests(page);
   const problems: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -345,7 +417,7 @@ async function openStudio(viewport: { width: number; height: number }, env: Reco
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   await page.goto(gateway.url);
   await page.getByRole('heading', { name: 'uni-animate studio' }).waitFor();
-  return { page, simulator, gateway, problems };
+  return { page, simulator, gateway, sent, problems };
 }
 
 /** Submits the first animation, sees its progress bar stop part-way with the log so far, releases it, and sees it play. */
@@ -406,7 +478,7 @@ async function reopenFirstFromHistory(page: Page, ui: Studio): Promise<void> {
  */
 async function expireListedVideoUrls(page: Page): Promise<void> {
   await page.route('**/graphql', async (route) => {
-    if (!route.request().postData()?.includes('query History')) return route.fallback();
+    if (!route.request().postData()?.includes(studioDocumentId('History'))) return route.fallback();
     const response = await route.fetch();
     return route.fulfill({ response, body: (await response.text()).replace(/expires=\d+/g, EXPIRED) });
   });

@@ -40,6 +40,22 @@ async function untilReadiness(replicas: GatewayProcess[], status: 200 | 503, wha
   }
 }
 
+/** Each replica's /readyz body. */
+async function readinessBodies(replicas: GatewayProcess[]): Promise<unknown[]> {
+  return Promise.all(
+    replicas.map(async (replica) => (await fetch(`${replica.url}/readyz`, { signal: AbortSignal.timeout(10_000) })).json()),
+  );
+}
+
+/** The /readyz body of a replica with `down` named down, and the rest (fal included) up. */
+function downBody(down: 'store' | 'redis') {
+  return {
+    ready: false,
+    reason: 'dependency down',
+    dependencies: { store: 'up', redis: 'up', mediaStore: 'up', fal: 'up', [down]: 'down' },
+  };
+}
+
 type Follower = { requestId: string; replica: number; subscription: ReturnType<typeof followOn> };
 
 function followOn(replica: GatewayProcess, id: string) {
@@ -131,6 +147,7 @@ describe.skipIf(unavailable !== undefined)(
       const cluster = await pausedCluster();
       await cluster.postgres.stop();
       await untilReadiness(cluster.replicas, 503, 'PostgreSQL down');
+      expect(await readinessBodies(cluster.replicas)).toEqual([downBody('store'), downBody('store')]);
       await finishHalfTheJobs(cluster);
       await cluster.postgres.start();
       await untilReadiness(cluster.replicas, 200, 'PostgreSQL back');
@@ -151,6 +168,7 @@ describe.skipIf(unavailable !== undefined)(
       const cluster = await pausedCluster();
       await cluster.redis.stop();
       await untilReadiness(cluster.replicas, 503, 'Redis down');
+      expect(await readinessBodies(cluster.replicas)).toEqual([downBody('redis'), downBody('redis')]);
       await finishHalfTheJobs(cluster);
       await cluster.redis.start();
       await untilReadiness(cluster.replicas, 200, 'Redis back');

@@ -1,4 +1,5 @@
 import type { Credentials } from './api-key.js';
+import { documentIdOf } from './document-id.js';
 import type { TypedDocumentString } from './gql/graphql.js';
 import { GatewayProblem, problemFromErrors, type GraphqlError } from './problems.js';
 import { multipartBody } from './upload.js';
@@ -8,7 +9,7 @@ interface GraphqlResponse {
   errors?: GraphqlError[];
 }
 
-/** Queries and mutations over HTTP POST to the gateway that serves the page; files go as multipart. */
+/** Queries and mutations over HTTP POST to the gateway that serves the page, by document id; files go as multipart. */
 export class GraphqlHttp {
   constructor(
     private readonly endpoint: string,
@@ -17,8 +18,8 @@ export class GraphqlHttp {
 
   /** The operation's data; throws a GatewayProblem for GraphQL errors and failed requests. */
   async request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
-    const query = document.toString();
-    const multipart = multipartBody(query, variables);
+    const documentId = documentIdOf(document);
+    const multipart = multipartBody(documentId, variables);
     const headers: Record<string, string> = {
       accept: 'application/graphql-response+json, application/json',
       // The gateway's CSRF prevention refuses POSTs without it: a cross-site form cannot set headers.
@@ -33,7 +34,7 @@ export class GraphqlHttp {
       response = await fetch(this.endpoint, {
         method: 'POST',
         headers,
-        body: multipart ?? JSON.stringify({ query, variables }),
+        body: multipart ?? JSON.stringify({ documentId, variables }),
       });
     } catch {
       throw new GatewayProblem('NETWORK', 'the gateway could not be reached');

@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import type { Credentials } from './api-key.js';
+import { documentIdOf } from './document-id.js';
 import { AnimationProgressDocument, type AnimationProgressSubscription } from './gql/graphql.js';
 import { problemFromSubscription, type GatewayProblem } from './problems.js';
 import { isTerminal } from './status.js';
@@ -15,6 +16,15 @@ export interface ProgressObserver {
   error(problem: GatewayProblem): void;
   /** False while the socket is lost and being re-established, true once it is back. */
   connection(live: boolean): void;
+}
+
+/**
+ * The subscription by its trusted document's id, in Apollo's `persistedQuery` extension:
+ * graphql-ws requires a `query` string, so it is empty.
+ */
+function progressById(id: string) {
+  const sha256Hash = documentIdOf(AnimationProgressDocument).replace(/^sha256:/, '');
+  return { query: '', variables: { id }, extensions: { persistedQuery: { version: 1, sha256Hash } } };
 }
 
 interface Watch {
@@ -64,23 +74,20 @@ export class LiveProgress {
   watch(id: string, observer: ProgressObserver): () => void {
     const watch: Watch = { snapshotNext: true, lost: false, observer };
     this.watches.add(watch);
-    const unsubscribe = this.client.subscribe<AnimationProgressSubscription>(
-      { query: AnimationProgressDocument.toString(), variables: { id } },
-      {
-        next: ({ data, errors }) => {
-          if (!this.watches.has(watch)) return;
-          if (errors?.length || !data) return this.fail(watch, errors ?? []);
-          const snapshot = watch.snapshotNext;
-          watch.snapshotNext = false;
-          if (isTerminal(data.animationProgress.animation.status)) this.watches.delete(watch);
-          observer.next(data.animationProgress, snapshot);
-        },
-        error: (reason) => {
-          if (this.watches.has(watch)) this.fail(watch, reason);
-        },
-        complete: () => this.watches.delete(watch),
+    const unsubscribe = this.client.subscribe<AnimationProgressSubscription>(progressById(id), {
+      next: ({ data, errors }) => {
+        if (!this.watches.has(watch)) return;
+        if (errors?.length || !data) return this.fail(watch, errors ?? []);
+        const snapshot = watch.snapshotNext;
+        watch.snapshotNext = false;
+        if (isTerminal(data.animationProgress.animation.status)) this.watches.delete(watch);
+        observer.next(data.animationProgress, snapshot);
       },
-    );
+      error: (reason) => {
+        if (this.watches.has(watch)) this.fail(watch, reason);
+      },
+      complete: () => this.watches.delete(watch),
+    });
     return () => {
       this.watches.delete(watch);
       unsubscribe();

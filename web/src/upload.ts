@@ -4,9 +4,9 @@
  * null, `map` tells the server which variable each numbered form field fills, and the files
  * follow in that order. Undefined when there is no file, so the request can go as plain JSON.
  */
-export function multipartBody(query: string, variables: unknown): FormData | undefined {
+export function multipartBody(documentId: string, variables: unknown): FormData | undefined {
   const files: { file: File; path: string }[] = [];
-  const operations = { query, variables: withoutFiles(variables, 'variables', files) };
+  const operations = { documentId, variables: withoutFiles(variables, 'variables', files) };
   if (files.length === 0) return undefined;
   const body = new FormData();
   body.append('operations', JSON.stringify(operations));

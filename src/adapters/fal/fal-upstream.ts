@@ -1,5 +1,6 @@
 import { ApiError, createFalClient, ValidationError, type FalClient, type QueueStatus } from '@fal-ai/client';
 import type { AnimationInput, LogLine, UpstreamOutcome } from '../../domain/animation.js';
+import type { UpstreamCall } from '../../ports/telemetry.js';
 import { UpstreamFailure, type SubmitOptions, type Upstream, type UpstreamStatus } from '../../ports/upstream.js';
 import { errorSummary, fieldProblems, outcomeOfError, outcomeOfOutput, TRANSIENT_STATUSES, type Scrub } from './fal-outcomes.js';
 import { instrumentedFetch } from './instrumented-fetch.js';
@@ -21,8 +22,8 @@ export interface FalUpstreamOptions {
    * (they sleep up to 16 s between attempts and cannot be interrupted). @default 15000
    */
   callTimeoutMs?: number;
-  /** Hears of every HTTP call to fal: its kind and outcome. */
-  onCall?: (kind: string, outcome: string) => void;
+  /** Hears of every HTTP call to fal: its kind, outcome and duration. */
+  onCall?: (call: UpstreamCall) => void;
   /** How long fal should keep the files of each request: its results and the gateway's uploads. */
   objectTtlSeconds: number;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +21,17 @@ export class FileMediaStore implements MediaStore {
   constructor(private readonly rootDir: string) {}
 
   close(): void {}
+
+  /** The root directory exists (it is created as a put would) and may be written. */
+  async ping(): Promise<boolean> {
+    try {
+      await mkdir(this.rootDir, { recursive: true });
+      await access(this.rootDir, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   async put(key: string, body: Readable, _contentType: string): Promise<{ size: number }> {
     let temp: string | undefined;

@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   paginateListObjectsV2,
   S3Client,
   S3ServiceException,
@@ -26,6 +27,8 @@ export interface S3MediaStoreOptions {
 /** Multipart uploads send 8 MiB parts, at most 2 at a time, so a put holds about 2 × 8 MiB of the body at once. */
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
+/** Longest a ping waits for the bucket's answer. */
+const PING_TIMEOUT_MS = 2_000;
 
 /**
  * Keeps each object in an S3 bucket under its key. Credentials come from the SDK's standard chain
@@ -47,6 +50,19 @@ export class S3MediaStore implements MediaStore {
         forcePathStyle: options.forcePathStyle,
         requestHandler: { connectionTimeout: 10_000 },
       });
+  }
+
+  /** The bucket answers a HeadBucket (it exists and the credentials may use it) within 2 s. */
+  async ping(signal?: AbortSignal): Promise<boolean> {
+    const deadline = AbortSignal.timeout(PING_TIMEOUT_MS);
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async put(key: string, body: Readable, contentType: string): Promise<{ size: number }> {

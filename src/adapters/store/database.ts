@@ -6,6 +6,21 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryRow;
   watch_leases: WatchLeaseRow;
   deleted_animations: DeletedAnimationRow;
+  owner_usage: OwnerUsageRow;
+  owner_creations: OwnerCreationsRow;
+}
+
+/** Per owner, the animations not yet finished (the quota's count, kept exact). */
+export interface OwnerUsageRow {
+  owner: string;
+  unfinished: number;
+}
+
+/** Per owner and minute since the epoch, the animations created. */
+export interface OwnerCreationsRow {
+  owner: string;
+  minute: number;
+  created: number;
 }
 
 export interface DeletedAnimationRow {

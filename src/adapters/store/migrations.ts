@@ -135,6 +135,51 @@ migrations['0006_admission'] = {
   },
 };
 
+/** The statuses that were not final when 0007 was written. */
+const UNFINISHED_STATUSES = ['SUBMITTING', 'IN_QUEUE', 'IN_PROGRESS'];
+
+migrations['0007_quota_counts'] = {
+  async up(db: Kysely<MigrationDb>) {
+    // Quota checks read counters instead of counting an owner's rows on every create.
+    await db.schema
+      .createTable('owner_usage')
+      .addColumn('owner', 'text', (c) => c.primaryKey())
+      .addColumn('unfinished', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('owner_creations')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('minute', 'integer', (c) => c.notNull())
+      .addColumn('created', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('owner_creations_pk', ['owner', 'minute'])
+      .execute();
+    const unfinished = await db
+      .selectFrom('animations')
+      .select(['owner', (eb) => eb.fn.countAll().as('unfinished')])
+      .where('status', 'in', UNFINISHED_STATUSES)
+      .groupBy('owner')
+      .execute();
+    for (const row of unfinished) {
+      await db
+        .insertInto('owner_usage')
+        .values({ owner: row.owner, unfinished: Number(row.unfinished) })
+        .execute();
+    }
+    // The last day's creations, per minute: more than any window a quota looks back over.
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    const created = await db.selectFrom('animations').select(['owner', 'created_at']).where('created_at', '>=', since).execute();
+    const perMinute = new Map<string, { owner: string; minute: number; created: number }>();
+    for (const row of created) {
+      const minute = Math.floor(Date.parse(row.created_at) / 60_000);
+      const key = `${row.owner}\n${minute}`;
+      const bucket = perMinute.get(key) ?? { owner: row.owner, minute, created: 0 };
+      bucket.created++;
+      perMinute.set(key, bucket);
+    }
+    for (const bucket of perMinute.values()) await db.insertInto('owner_creations').values(bucket).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -15,19 +15,28 @@ import {
 } from '../../ports/animation-store.js';
 import type { AnimationRow, Database } from './database.js';
 import { migrationProvider } from './migrations.js';
+import { columnValues, insertLogsText, minuteOf, STATEMENTS } from './animation-statements.js';
+import { PreparedSql, type SqlRunner } from './prepared-sql.js';
 import { SqlWatchLeases } from './sql-watch-leases.js';
 
 const TERMINAL = [...TERMINAL_STATUSES];
+/** Log lines per INSERT: few texts to prepare, far below SQLite's limit of bound values. */
+const LOG_ROWS_PER_INSERT = 100;
 /** Listed rather than negated, so the (owner, status) index can seek to them. */
 const UNFINISHED = ANIMATION_STATUSES.filter((status) => !TERMINAL_STATUSES.has(status));
 
 /** The AnimationStore over SQL, one implementation for the embedded SQLite and for PostgreSQL. */
 export class SqlAnimationStore implements AnimationStore {
+  /** The create and record paths' statements, without the query builder. */
+  private readonly sql: PreparedSql;
+
   constructor(
     private readonly db: Kysely<Database>,
     /** PostgreSQL locks the row it is about to update; SQLite serialises whole transactions anyway. */
     private readonly locksRows: boolean,
-  ) {}
+  ) {
+    this.sql = new PreparedSql(db, locksRows);
+  }
 
   /** Applies pending migrations; throws with the failing migration's error. */
   async migrate(): Promise<void> {
@@ -37,30 +46,28 @@ export class SqlAnimationStore implements AnimationStore {
 
   async insert(animation: NewAnimation, quota?: Quota): Promise<InsertOutcome> {
     const row = toRow({ ...animation, version: 1, logCount: 0, updatedAt: animation.createdAt });
-    return this.db.transaction().execute(async (trx) => {
+    return this.sql.transaction(async (sql) => {
       // Inserts of one owner take turns, so idempotency and quota checks see each other.
-      if (this.locksRows) await sql`select pg_advisory_xact_lock(hashtext(${animation.owner}))`.execute(trx);
+      if (this.locksRows) await sql.rows(STATEMENTS.ownerLock, [animation.owner]);
       if (animation.idempotencyKey !== null) {
-        const existing = await trx
-          .selectFrom('animations')
-          .selectAll()
-          .where('owner', '=', animation.owner)
-          .where('idempotency_key', '=', animation.idempotencyKey)
-          .executeTakeFirst();
+        const [existing] = await sql.rows<AnimationRow>(STATEMENTS.selectByIdempotencyKey, [animation.owner, animation.idempotencyKey]);
         if (existing) return { kind: 'existing', animation: toAnimation(existing) };
       }
       if (quota) {
-        const refusal = await checkQuota(trx, animation.owner, quota);
+        const refusal = await checkQuota(sql, animation.owner, quota);
         if (refusal) return refusal;
       }
-      await trx.insertInto('animations').values(row).execute();
-      await recordStatus(trx, row.id, 1, row.status, row.created_at);
+      await sql.rows(STATEMENTS.insertAnimation, columnValues(row));
+      await sql.rows(STATEMENTS.insertStatus, [row.id, 1, row.status, row.created_at]);
+      await sql.rows(STATEMENTS.addUnfinished, [row.owner, 1]);
+      await sql.rows(STATEMENTS.countCreation, [row.owner, minuteOf(row.created_at)]);
+      if (quota) await sql.rows(STATEMENTS.forgetCreationsBefore, [row.owner, minuteOf(quota.windowStart)]);
       return { kind: 'created', animation: toAnimation(row) };
     });
   }
 
   async get(id: string): Promise<Animation | undefined> {
-    const row = await this.db.selectFrom('animations').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.sql.rows<AnimationRow>(STATEMENTS.selectById, [id]);
     return row && toAnimation(row);
   }
 
@@ -87,33 +94,33 @@ export class SqlAnimationStore implements AnimationStore {
   }
 
   async logs(id: string, afterSeq = 0): Promise<AnimationLog[]> {
-    return this.db
-      .selectFrom('animation_logs')
-      .select(['seq', 'message', 'level', 'timestamp'])
-      .where('animation_id', '=', id)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .execute();
+    return this.sql.rows<AnimationLog>(STATEMENTS.selectLogs, [id, afterSeq]);
   }
 
   async update(id: string, decide: (current: Animation) => AppliedChange | null): Promise<AnimationChange | null> {
-    return this.db.transaction().execute(async (trx) => {
-      let read = trx.selectFrom('animations').selectAll().where('id', '=', id);
-      if (this.locksRows) read = read.forUpdate();
-      const row = await read.executeTakeFirst();
+    return this.sql.transaction(async (sql) => {
+      const [row] = await sql.rows<AnimationRow>(this.locksRows ? STATEMENTS.selectByIdForUpdate : STATEMENTS.selectById, [id]);
       if (!row) return null;
       const current = toAnimation(row);
       const applied = decide(current);
       if (!applied) return null;
       const { next, appended } = applied;
-      await trx.updateTable('animations').set(toRow(next)).where('id', '=', id).execute();
+      await sql.rows(STATEMENTS.updateAnimation, [...columnValues(toRow(next)).slice(1), id]);
       if (appended.length > 0) {
-        await trx
-          .insertInto('animation_logs')
-          .values(appended.map((log) => ({ animation_id: id, ...log })))
-          .execute();
+        for (let i = 0; i < appended.length; i += LOG_ROWS_PER_INSERT) {
+          const chunk = appended.slice(i, i + LOG_ROWS_PER_INSERT);
+          await sql.rows(
+            insertLogsText(chunk.length),
+            chunk.flatMap((log) => [id, log.seq, log.message, log.level, log.timestamp]),
+          );
+        }
       }
-      if (next.status !== current.status) await recordStatus(trx, id, next.version, next.status, next.updatedAt);
+      if (next.status !== current.status) {
+        await sql.rows(STATEMENTS.insertStatus, [id, next.version, next.status, next.updatedAt]);
+        if (TERMINAL_STATUSES.has(next.status) && !TERMINAL_STATUSES.has(current.status)) {
+          await sql.rows(STATEMENTS.addUnfinished, [current.owner, -1]);
+        }
+      }
       return { animation: next, newLogs: appended };
     });
   }
@@ -201,7 +208,19 @@ export class SqlAnimationStore implements AnimationStore {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('watch_leases').where('animation_id', '=', id).execute();
       // Logs, status history and webhook deliveries go with the row (ON DELETE CASCADE).
-      await trx.deleteFrom('animations').where('id', '=', id).where('owner', '=', owner).execute();
+      const deleted = await trx
+        .deleteFrom('animations')
+        .where('id', '=', id)
+        .where('owner', '=', owner)
+        .returning('status')
+        .executeTakeFirst();
+      if (deleted && !TERMINAL_STATUSES.has(deleted.status as AnimationStatus)) {
+        await trx
+          .updateTable('owner_usage')
+          .set((eb) => ({ unfinished: eb('unfinished', '-', 1) }))
+          .where('owner', '=', owner)
+          .execute();
+      }
       await trx
         .insertInto('deleted_animations')
         .values({ id, owner, deleted_at: at })
@@ -279,7 +298,7 @@ export class SqlAnimationStore implements AnimationStore {
 
   /** Leases on this database for one holder (a replica). */
   watchLeases(holder: string, ttlMs: number): SqlWatchLeases {
-    return new SqlWatchLeases(this.db, holder, ttlMs);
+    return new SqlWatchLeases(this.db, this.sql, holder, ttlMs);
   }
 
   async ping(): Promise<boolean> {
@@ -294,35 +313,41 @@ export class SqlAnimationStore implements AnimationStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+
+  async workInProgress() {
+    // The same definitions as readAdmissionLine's, over the unfinished rows only (the status index finds them).
+    const row = await this.db
+      .selectFrom('animations')
+      .select((eb) => {
+        const count = (when: ReturnType<typeof eb.and>) => eb.fn.sum<number | string | null>(eb.case().when(when).then(1).else(0).end());
+        return [
+          count(eb.and([eb('status', '=', 'IN_QUEUE'), eb('admitted_at', 'is', null)])).as('held'),
+          count(eb.and([eb('admitted_at', 'is not', null), eb('upstream_video', 'is', null)])).as('atFal'),
+          count(eb('upstream_video', 'is not', null)).as('awaitingCopy'),
+        ];
+      })
+      .where('status', 'in', UNFINISHED)
+      .executeTakeFirstOrThrow();
+    return { held: Number(row.held ?? 0), atFal: Number(row.atFal ?? 0), awaitingCopy: Number(row.awaitingCopy ?? 0) };
+  }
 }
 
-async function checkQuota(trx: Transaction<Database>, owner: string, quota: Quota): Promise<InsertOutcome | undefined> {
-  const unfinished = await trx
-    .selectFrom('animations')
-    .select((eb) => eb.fn.countAll().as('count'))
-    .where('owner', '=', owner)
-    .where('status', 'in', UNFINISHED)
-    .executeTakeFirstOrThrow();
-  if (Number(unfinished.count) >= quota.maxUnfinished) return { kind: 'overQuota', limit: 'unfinished', oldestInWindow: null };
-  const recent = await trx
-    .selectFrom('animations')
-    .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
-    .where('owner', '=', owner)
-    .where('created_at', '>=', quota.windowStart)
-    .executeTakeFirstOrThrow();
-  if (Number(recent.count) >= quota.maxInWindow) {
-    return { kind: 'overQuota', limit: 'window', oldestInWindow: (recent.oldest as string | null) ?? null };
+async function checkQuota(sql: SqlRunner, owner: string, quota: Quota): Promise<InsertOutcome | undefined> {
+  const [usage] = await sql.rows<{ unfinished: number | string }>(STATEMENTS.unfinishedCount, [owner]);
+  if (Number(usage?.unfinished ?? 0) >= quota.maxUnfinished) return { kind: 'overQuota', limit: 'unfinished', oldestInWindow: null };
+  // The per-minute counts bound the window's from above; only near the limit are the rows counted.
+  const [bound] = await sql.rows<{ created: number | string }>(STATEMENTS.createdSinceMinute, [owner, minuteOf(quota.windowStart)]);
+  if (Number(bound!.created) >= quota.maxInWindow) {
+    const [recent] = await sql.rows<{ count: number | string; oldest: string | null }>(STATEMENTS.createdSince, [owner, quota.windowStart]);
+    if (Number(recent!.count) >= quota.maxInWindow) return { kind: 'overQuota', limit: 'window', oldestInWindow: recent!.oldest };
   }
   if (quota.maxInferenceSeconds !== undefined && quota.dayStart !== undefined) {
-    const day = await trx
-      .selectFrom('animations')
-      .select((eb) => [eb.fn.sum('inference_seconds').as('seconds'), eb.fn.min('created_at').as('oldest')])
-      .where('owner', '=', owner)
-      .where('created_at', '>=', quota.dayStart)
-      .where('inference_seconds', 'is not', null)
-      .executeTakeFirstOrThrow();
-    if (Number(day.seconds ?? 0) >= quota.maxInferenceSeconds) {
-      return { kind: 'overQuota', limit: 'inference', oldestInWindow: (day.oldest as string | null) ?? null };
+    const [day] = await sql.rows<{ seconds: number | string | null; oldest: string | null }>(STATEMENTS.inferenceSince, [
+      owner,
+      quota.dayStart,
+    ]);
+    if (Number(day!.seconds ?? 0) >= quota.maxInferenceSeconds) {
+      return { kind: 'overQuota', limit: 'inference', oldestInWindow: day!.oldest };
     }
   }
   return undefined;
@@ -350,10 +375,6 @@ async function readAdmissionLine(db: Kysely<Database> | Transaction<Database>): 
     held: held.map(toAnimation),
     atFal: Object.fromEntries(atFal.map((row) => [row.owner, Number(row.count)])),
   };
-}
-
-async function recordStatus(trx: Transaction<Database>, id: string, version: number, status: string, at: string) {
-  await trx.insertInto('animation_status_history').values({ animation_id: id, version, status, at }).execute();
 }
 
 function toRow(a: Animation): AnimationRow {

@@ -1,11 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { WatchLeases } from '../../ports/watch-leases.js';
 import type { Database } from './database.js';
+import type { PreparedSql } from './prepared-sql.js';
+
+const LEASE_STATEMENTS = {
+  holder: 'SELECT holder FROM watch_leases WHERE animation_id = ?',
+  /** Taken when free, expired, or already this holder's; no row back when another replica holds it. */
+  take: `INSERT INTO watch_leases (animation_id, holder, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (animation_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+    WHERE watch_leases.expires_at < ? OR watch_leases.holder = ?
+    RETURNING holder`,
+} as const;
 
 /** Leases as rows with an expiry, taken and renewed with single atomic statements. */
 export class SqlWatchLeases implements WatchLeases {
   constructor(
     private readonly db: Kysely<Database>,
+    /** The same database, for the statement run on every new watch. */
+    private readonly sql: PreparedSql,
     private readonly holder: string,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
@@ -13,24 +25,13 @@ export class SqlWatchLeases implements WatchLeases {
 
   async acquire(animationId: string): Promise<{ takenOver: boolean } | null> {
     const now = new Date(this.now()).toISOString();
-    const previous = await this.db
-      .selectFrom('watch_leases')
-      .select(['holder', 'expires_at'])
-      .where('animation_id', '=', animationId)
-      .executeTakeFirst();
-    const taken = await this.db
-      .insertInto('watch_leases')
-      .values({ animation_id: animationId, holder: this.holder, expires_at: this.expiry() })
-      .onConflict((conflict) =>
-        conflict
-          .column('animation_id')
-          .doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at: eb.ref('excluded.expires_at') }))
-          .where((eb) => eb.or([eb('watch_leases.expires_at', '<', now), eb('watch_leases.holder', '=', this.holder)])),
-      )
-      .returning('holder')
-      .executeTakeFirst();
-    if (!taken) return null;
-    return { takenOver: previous !== undefined && previous.holder !== this.holder };
+    // A transaction, so that on SQLite it shares its commit with the others of the moment.
+    return this.sql.transaction(async (sql) => {
+      const [previous] = await sql.rows<{ holder: string }>(LEASE_STATEMENTS.holder, [animationId]);
+      const [taken] = await sql.rows(LEASE_STATEMENTS.take, [animationId, this.holder, this.expiry(), now, this.holder]);
+      if (!taken) return null;
+      return { takenOver: previous !== undefined && previous.holder !== this.holder };
+    });
   }
 
   async renew(animationIds: string[]): Promise<string[]> {

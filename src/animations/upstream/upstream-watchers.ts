@@ -100,7 +100,7 @@ export class UpstreamWatchers {
     if (!current || isTerminal(current.status)) return;
     let video = current.upstreamVideo;
     if (!video) {
-      const outcome = await this.untilFinished(id, requestId, AbortSignal.any([signal, resultHeard]));
+      const outcome = await this.untilFinished(current, requestId, AbortSignal.any([signal, resultHeard]));
       if (signal.aborted) return;
       if (outcome) await this.deps.recorder.record(id, changeFor(outcome, new Date()));
       // Recorded just now, or by fal's webhook first.
@@ -110,9 +110,10 @@ export class UpstreamWatchers {
   }
 
   /** Follows the status until fal reports the request finished, and reads how; undefined when stopped. */
-  private async untilFinished(id: string, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
+  private async untilFinished(animation: Animation, requestId: string, signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
     const { upstream, store, timing } = this.deps;
-    const known: LogLine[] = await store.logs(id);
+    const { id } = animation;
+    const known: LogLine[] = animation.logCount === 0 ? [] : await store.logs(id);
     let finished = false;
 
     const onStatus = async (status: UpstreamStatus) => {

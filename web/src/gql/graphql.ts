@@ -155,7 +155,7 @@ export const CreateAnimationDocument = new TypedDocumentString(`
     code
     message
   }
-}`) as unknown as TypedDocumentString<CreateAnimationMutation, CreateAnimationMutationVariables>;
+}`, {"hash":"sha256:92025aede1c88f79edbff09a79095332bc15f2717bcd7ff0e1308a3537680500"}) as unknown as TypedDocumentString<CreateAnimationMutation, CreateAnimationMutationVariables>;
 export const CancelAnimationDocument = new TypedDocumentString(`
     mutation CancelAnimation($id: ID!) {
   cancelAnimation(id: $id) {
@@ -182,14 +182,14 @@ export const CancelAnimationDocument = new TypedDocumentString(`
     code
     message
   }
-}`) as unknown as TypedDocumentString<CancelAnimationMutation, CancelAnimationMutationVariables>;
+}`, {"hash":"sha256:59f65f1fb860958ef63ecbc6df09d5a965564ee6a9b8872cd6060057f4efc413"}) as unknown as TypedDocumentString<CancelAnimationMutation, CancelAnimationMutationVariables>;
 export const DeleteAnimationDocument = new TypedDocumentString(`
     mutation DeleteAnimation($id: ID!) {
   deleteAnimation(id: $id) {
     deletedId
   }
 }
-    `) as unknown as TypedDocumentString<DeleteAnimationMutation, DeleteAnimationMutationVariables>;
+    `, {"hash":"sha256:58194999fdc6ae411a2fb1f4824519743650dcbcb4e1788e4d8dd0bff6d84a46"}) as unknown as TypedDocumentString<DeleteAnimationMutation, DeleteAnimationMutationVariables>;
 export const HistoryDocument = new TypedDocumentString(`
     query History($first: Int, $after: String) {
   animations(first: $first, after: $after) {
@@ -224,7 +224,7 @@ export const HistoryDocument = new TypedDocumentString(`
     code
     message
   }
-}`) as unknown as TypedDocumentString<HistoryQuery, HistoryQueryVariables>;
+}`, {"hash":"sha256:f3d922431b5f647d4d596c93269e66ccfae0113d98355c9ab1bac4bb1054ebce"}) as unknown as TypedDocumentString<HistoryQuery, HistoryQueryVariables>;
 export const AnimationProgressDocument = new TypedDocumentString(`
     subscription AnimationProgress($id: ID!) {
   animationProgress(id: $id) {
@@ -258,4 +258,4 @@ export const AnimationProgressDocument = new TypedDocumentString(`
     code
     message
   }
-}`) as unknown as TypedDocumentString<AnimationProgressSubscription, AnimationProgressSubscriptionVariables>;
+}`, {"hash":"sha256:218c50c653e299b5fe7f101718e94f448185a584656f27653147d1701fe6e53f"}) as unknown as TypedDocumentString<AnimationProgressSubscription, AnimationProgressSubscriptionVariables>;

@@ -3,7 +3,7 @@
  * BENCH_QUICK=1 shortens it; `smoke` is the tiny version the test suite runs.
  *
  * Environment flags:
- *   BENCH_QUICK=1            1 HTTP run of 3 s, smaller N everywhere (about 2 minutes)
+ *   BENCH_QUICK=1            1 HTTP run of 3 s, smaller N everywhere (about 3 minutes)
  *   BENCH_ROWS=H1,S2         only these rows (their baselines still run)
  *   BENCH_PROFILE=0|1|auto   CPU-profile the gateway for missed rows (default auto: full runs only)
  *   BENCH_NO_PIN=1           do not pin processes with taskset
@@ -14,7 +14,7 @@
 import type { HttpLoadSize } from './lib/http-load.js';
 
 export type BenchMode = 'full' | 'quick' | 'smoke';
-export const ROW_IDS = ['H1', 'H2', 'S1', 'S2', 'S3', 'S4', 'U1'] as const;
+export const ROW_IDS = ['H1', 'H2', 'P1', 'P2', 'R1', 'S1', 'S2', 'S3', 'S4', 'U1'] as const;
 export type RowId = (typeof ROW_IDS)[number];
 
 /** The API key every bench client sends (Authorization: Bearer …, or connection_init { authorization }). */
@@ -22,6 +22,8 @@ export const BENCH_OWNER = 'bench';
 // The gateway being built asks for API keys of at least 16 characters.
 export const BENCH_API_KEY = 'bench-key-123-0123456789';
 export const BENCH_AUTHORIZATION = `Bearer ${BENCH_API_KEY}`;
+/** The fal key the gateway and P1's proxy send upstream (the simulator accepts any). */
+export const BENCH_FAL_KEY = 'bench';
 
 export interface FanoutSize {
   /** Subscription counts at which RSS is read after GC (S1); the last one is the fan-out size (S2, S4). */
@@ -46,6 +48,12 @@ export interface BenchConfig {
   /** Extra gateway environment (limits high enough for load, the bench's API key). */
   gatewayEnv: Record<string, string>;
   http: HttpLoadSize;
+  /** P1: createAnimation with jobs held upstream, and the fal proxy's submit, alternating run by run. */
+  p1: HttpLoadSize;
+  /** P2: createAnimation with each job's whole lifecycle (`steps` log steps of stepMs), then a bounded wait for every lifecycle. */
+  p2: HttpLoadSize & { steps: number; stepMs: number; settleTimeoutMs: number };
+  /** R1: how many animations the owner has before `animations(first: 20)` is loaded (at the `http` size). */
+  r1: { animations: number };
   /** createAnimation load for S4 (idle and during the fan-out). */
   s4: HttpLoadSize;
   fanout: FanoutSize;
@@ -90,6 +98,10 @@ export function benchConfig(mode: BenchMode, env: Record<string, string | undefi
         profile: profileFlag === '1' || profileFlag === 'auto',
         h2Diagnostic: true,
         http: { connections: 50, warmupSec: 3, runs: 3, durationSec: 10 },
+        // 5 s runs: every job stays queued, so the gateway keeps a status stream open per create (fds).
+        p1: { connections: 20, warmupSec: 3, runs: 3, durationSec: 5 },
+        p2: { connections: 50, warmupSec: 3, runs: 3, durationSec: 10, steps: 30, stepMs: 10, settleTimeoutMs: 120_000 },
+        r1: { animations: 10_000 },
         s4: { connections: 50, warmupSec: 3, runs: 3, durationSec: 10 },
         fanout: {
           rssSteps: [1_000, 5_000, 10_000],
@@ -101,7 +113,7 @@ export function benchConfig(mode: BenchMode, env: Record<string, string | undefi
         },
         s3: { clients: 2, perClient: 9_500, batch: 200, openTimeoutMs: 90_000 },
         u1: { subscribers: [1, 100, 1_000], steps: 10, stepMs: 200, timeoutMs: 60_000, pollIntervalMs: 500 },
-        budgetMs: 10 * 60_000,
+        budgetMs: 15 * 60_000,
       };
     case 'quick':
       return {
@@ -110,11 +122,14 @@ export function benchConfig(mode: BenchMode, env: Record<string, string | undefi
         profile: profileFlag === '1',
         h2Diagnostic: true,
         http: { connections: 50, warmupSec: 1, runs: 1, durationSec: 3 },
+        p1: { connections: 20, warmupSec: 1, runs: 1, durationSec: 3 },
+        p2: { connections: 50, warmupSec: 1, runs: 1, durationSec: 3, steps: 30, stepMs: 10, settleTimeoutMs: 60_000 },
+        r1: { animations: 10_000 },
         s4: { connections: 50, warmupSec: 1, runs: 1, durationSec: 3 },
         fanout: { rssSteps: [500, 2_000], batch: 200, rounds: 2, intervalMs: 1_500, roundTimeoutMs: 20_000, openTimeoutMs: 60_000 },
         s3: { clients: 2, perClient: 2_000, batch: 200, openTimeoutMs: 60_000 },
         u1: { subscribers: [1, 20, 100], steps: 5, stepMs: 100, timeoutMs: 30_000, pollIntervalMs: 500 },
-        budgetMs: 5 * 60_000,
+        budgetMs: 7 * 60_000,
       };
     case 'smoke':
       return {
@@ -125,6 +140,9 @@ export function benchConfig(mode: BenchMode, env: Record<string, string | undefi
         profile: false,
         h2Diagnostic: false,
         http: { connections: 5, warmupSec: 0, runs: 1, durationSec: 1, amount: 60 },
+        p1: { connections: 5, warmupSec: 0, runs: 1, durationSec: 1, amount: 40 },
+        p2: { connections: 5, warmupSec: 0, runs: 1, durationSec: 1, amount: 40, steps: 30, stepMs: 1, settleTimeoutMs: 30_000 },
+        r1: { animations: 200 },
         s4: { connections: 5, warmupSec: 0, runs: 1, durationSec: 1, amount: 40 },
         fanout: { rssSteps: [10, 20], batch: 10, rounds: 1, intervalMs: 150, roundTimeoutMs: 10_000, openTimeoutMs: 10_000 },
         s3: { clients: 2, perClient: 15, batch: 10, openTimeoutMs: 10_000 },

@@ -1,13 +1,13 @@
 /**
- * `npm run bench`: every row of issue 7 (H1, H2, S1, S2, S3, S4, U1), each beside its baseline
- * measured in this run, then BENCHMARKS.md and bench-results.json. Bounded: every loop has a
+ * `npm run bench`: every row of issues 7 and 16 (H1, H2, P1, P2, R1, S1, S2, S3, S4, U1), each
+ * beside its baseline measured in this run, then BENCHMARKS.md and bench-results.json. Bounded: every loop has a
  * count and a time limit, the run a budget; every process it starts is stopped by its pid (also on
  * error and SIGINT). Flags: see bench/config.ts (BENCH_QUICK=1 for a short run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchConfig, type BenchConfig, type RowId } from './config.js';
+import { benchConfig, ROW_IDS, type BenchConfig, type RowId } from './config.js';
 import { cpuCounters, machineInfo, noiseSince } from './lib/machine.js';
 import { RESULTS_DIR } from './lib/paths.js';
 import { killAllChildren, killAllChildrenAndWait, liveChildPids } from './lib/processes.js';
@@ -17,7 +17,10 @@ import { measureB } from './rows/b.js';
 import { runGatewayFanout } from './rows/gateway-fanout.js';
 import { runH1 } from './rows/h1.js';
 import { runH2 } from './rows/h2.js';
+import { evaluateP1, measureP1, type P1Figures } from './rows/p1.js';
+import { evaluateP2, measureP2 } from './rows/p2.js';
 import { profileFanout, profileHttp, type ProfileSection } from './rows/profile.js';
+import { runR1 } from './rows/r1.js';
 import { evaluateS1 } from './rows/s1.js';
 import { evaluateS2 } from './rows/s2.js';
 import { runS3 } from './rows/s3.js';
@@ -74,12 +77,19 @@ function groups(ctx: RowContext): Group[] {
   const smoke = config.mode === 'smoke';
   const httpMs = (config.http.warmupSec + config.http.runs * config.http.durationSec) * 1000 + 8_000;
   const s4Ms = 2 * ((config.s4.warmupSec + config.s4.runs * config.s4.durationSec) * 1000 + 8_000);
+  const { p1, p2 } = config;
+  // Both sides' warm-ups and runs, and a wait for the server to be idle after each run.
+  const p1Ms = 2 * (p1.warmupSec + p1.runs * p1.durationSec) * 1000 + 2 * p1.runs * 2_000 + 15_000;
+  const p2Ms = (p2.warmupSec + p2.runs * p2.durationSec) * 1000 + 8_000 + p2.settleTimeoutMs / 4;
   return [
     {
-      name: 'HTTP (B, H1, H2)',
-      rows: want('H1', 'H2'),
-      // B, H1, H2, and H2's diagnostic run (warm-up and one run).
-      estimateMs: 3 * httpMs + (config.h2Diagnostic ? (config.http.warmupSec + config.http.durationSec) * 1000 + 10_000 : 0),
+      name: 'HTTP (B, H1, H2, R1)',
+      rows: want('H1', 'H2', 'R1'),
+      // B, H1, H2, H2's diagnostic run (warm-up and one run), and R1 with its seeding.
+      estimateMs:
+        (want('H1', 'H2', 'R1').length + 1) * httpMs +
+        (config.h2Diagnostic ? (config.http.warmupSec + config.http.durationSec) * 1000 + 10_000 : 0) +
+        (config.rows.has('R1') ? 10_000 : 0),
       run: async () => {
         const started = performance.now();
         // Full runs measure B alone first; a smoke run (code paths, not timings) overlaps everything.
@@ -89,13 +99,14 @@ function groups(ctx: RowContext): Group[] {
           try {
             await b;
           } catch (error) {
-            return want('H1', 'H2').map((id) => failedRow(id, error, performance.now() - started));
+            return want('H1', 'H2', 'R1').map((id) => failedRow(id, error, performance.now() - started));
           }
         }
         const rows = (
           [
             ['H1', runH1],
             ['H2', runH2],
+            ['R1', runR1],
           ] as const
         )
           .filter(([id]) => config.rows.has(id))
@@ -107,6 +118,35 @@ function groups(ctx: RowContext): Group[] {
         if (smoke) return Promise.all(rows.map((row) => row()));
         const out: RowResult[] = [];
         for (const row of rows) out.push(await row());
+        return out;
+      },
+    },
+    {
+      name: 'createAnimation vs the fal proxy (P1: proxy and gateway alternating; then P2)',
+      rows: want('P1', 'P2'),
+      // P2's target is a ratio to P1's gateway figure, so P1 is measured whenever P2 runs.
+      estimateMs: p1Ms + (config.rows.has('P2') ? p2Ms : 0),
+      run: async () => {
+        const started = performance.now();
+        // A smoke run (code paths, not timings) measures P2 beside P1.
+        const pendingP2 = smoke && config.rows.has('P2') ? measureP2(ctx) : undefined;
+        pendingP2?.catch(() => undefined);
+        let p1Figures: P1Figures;
+        try {
+          p1Figures = await measureP1(ctx);
+        } catch (error) {
+          return want('P1', 'P2').map((id) => failedRow(id, error, performance.now() - started));
+        }
+        const out: RowResult[] = [];
+        if (config.rows.has('P1')) out.push(evaluateP1(p1Figures, performance.now() - started));
+        if (config.rows.has('P2')) {
+          const p2Started = performance.now();
+          out.push(
+            await rowOrError('P2', async () =>
+              evaluateP2(await (pendingP2 ?? measureP2(ctx)), p1Figures.gateway.load, performance.now() - p2Started),
+            ),
+          );
+        }
         return out;
       },
     },
@@ -151,12 +191,12 @@ function groups(ctx: RowContext): Group[] {
 async function runProfiles(ctx: RowContext, rows: RowResult[], budget: Budget): Promise<ProfileSection[]> {
   const missed = new Set(rows.filter((row) => row.status === 'MISS').map((row) => row.id));
   const sections: ProfileSection[] = [];
-  const http = new Set([...missed].filter((id) => id === 'H1' || id === 'H2'));
+  const http = new Set([...missed].filter((id) => id === 'H1' || id === 'H2' || id === 'P1' || id === 'R1'));
   const fan = new Set([...missed].filter((id) => id === 'S1' || id === 'S2' || id === 'S3' || id === 'S4'));
   if (http.size > 0 && budget.remainingMs > 40_000) {
     ctx.log(`profiling ${[...http].join(', ')}`);
     sections.push(
-      ...(await bounded('HTTP profiles', Math.min(90_000, budget.remainingMs - 20_000), () => profileHttp(ctx, http)).catch(
+      ...(await bounded('HTTP profiles', Math.min(150_000, budget.remainingMs - 20_000), () => profileHttp(ctx, http)).catch(
         (error: unknown) => [{ name: 'http', rows: [...http], what: 'HTTP load', error: String(error) }],
       )),
     );
@@ -214,8 +254,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     if (keep === 'always' || (keep === 'on-error' && failed)) log(`logs and data kept in ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   }
-  const order = (id: RowId) => ['H1', 'H2', 'S1', 'S2', 'S3', 'S4', 'U1'].indexOf(id);
-  rows.sort((a, b) => order(a.id) - order(b.id));
+  rows.sort((a, b) => ROW_IDS.indexOf(a.id) - ROW_IDS.indexOf(b.id));
   const report: BenchReport = {
     mode: config.mode,
     gatewayEntry: config.gatewayEntry,

@@ -11,6 +11,7 @@
  *   GET  /calls[?id=]  totals, or one request's {status, stream, result, cancel, resultFile}
  *   GET  /wait-step?id=&step=&timeoutMs=  resolves once that job has logged `step`
  *   GET  /backlog  jobs submitted and jobs not completed yet
+ *   GET  /last-submit  the latest submit received: {path, query, headers, body}, 404 before the first
  *   POST /exit     stops the simulator and exits
  * Times are microseconds of CLOCK_MONOTONIC (process.hrtime), which every process shares, so the
  * bench can subtract them from receive times measured in its client processes. A step's time is
@@ -158,6 +159,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case 'GET /backlog': {
       const jobs = sim.jobs();
       return send(res, 200, { submitted: jobs.length, unfinished: jobs.filter((job) => job.status !== 'COMPLETED').length });
+    }
+    case 'GET /last-submit': {
+      const submitPath = `/${options.endpoint ?? 'fal-ai/uni-animate'}`;
+      const last = sim.calls.requests.findLast((request) => request.method === 'POST' && request.path === submitPath);
+      if (!last) return send(res, 404, { error: 'no submit yet' });
+      return send(res, 200, { path: last.path, query: last.query, headers: last.headers, body: last.body });
     }
     case 'POST /exit': {
       send(res, 200, { ok: true });

@@ -1,7 +1,8 @@
 /**
  * One autocannon run in a process of its own (pinned to the load CPU by the bench).
- * argv[2] is a JSON AutocannonSpec. Every response body is checked for a GraphQL `errors` key
- * (autocannon's verifyBody → mismatches). Prints one line: BENCH_AUTOCANNON <json figures>.
+ * argv[2] is a JSON AutocannonSpec. Every response body is checked for a GraphQL `errors` key,
+ * and for `expectCount` when the spec has one (autocannon's verifyBody → mismatches). Prints one
+ * line: BENCH_AUTOCANNON <json figures>.
  */
 import { createRequire } from 'node:module';
 
@@ -16,6 +17,8 @@ export interface AutocannonSpec {
   headers: Record<string, string>;
   body: string;
   timeoutSec?: number;
+  /** Every body must hold `needle` exactly `count` times (e.g. 20 edges of a page). */
+  expectCount?: { needle: string; count: number };
 }
 
 export interface AutocannonFigures {
@@ -50,6 +53,17 @@ const autocannon = require('autocannon') as Autocannon;
 const spec = JSON.parse(process.argv[2] ?? '{}') as AutocannonSpec;
 const errorSamples: string[] = [];
 
+function occurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) count++;
+  return count;
+}
+
+function bodyIsValid(body: string): boolean {
+  if (body.includes('"errors"')) return false;
+  return !spec.expectCount || occurrences(body, spec.expectCount.needle) === spec.expectCount.count;
+}
+
 // The bench reads the server's CPU counters when it sees this line, so start-up is not counted.
 console.log('BENCH_AUTOCANNON_START');
 
@@ -63,7 +77,7 @@ autocannon(
     body: spec.body,
     timeout: spec.timeoutSec ?? 10,
     verifyBody: (body: string) => {
-      const ok = !String(body).includes('"errors"');
+      const ok = bodyIsValid(String(body));
       if (!ok && errorSamples.length < 3) errorSamples.push(String(body).slice(0, 400));
       return ok;
     },

@@ -36,6 +36,35 @@ export const ANIMATION_STATUS = /* GraphQL */ `
   }
 `;
 
+/** One page of the caller's animations, as a client lists them (R1). */
+export const LIST_PAGE_SIZE = 20;
+export const LIST_ANIMATIONS = /* GraphQL */ `
+  query BenchList {
+    animations(first: ${LIST_PAGE_SIZE}) {
+      edges {
+        cursor
+        node {
+          id
+          status
+          prompt
+          createdAt
+          completedAt
+          video {
+            url
+            contentType
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+/** Occurs once per edge of a LIST_ANIMATIONS answer (`endCursor` does not match it). */
+export const EDGE_NEEDLE = '"cursor"';
+
 /** Prompt markers the simulator process matches to pick a job's plan. */
 export const FANOUT_MARKER = '[bench-fanout]';
 export const U1_MARKER = '[bench-u1]';

@@ -46,14 +46,16 @@ export interface HttpLoadTarget {
   body: string;
   headers: Record<string, string>;
   serverPid: number;
+  /** Every response body must hold `needle` exactly `count` times, or it counts as failed. */
+  expectCount?: AutocannonSpec['expectCount'];
 }
 
-async function runOnce(
-  group: ProcessGroup,
-  spec: AutocannonSpec,
-  options: { cpu: number; pin: boolean },
-  onStart?: () => void,
-): Promise<AutocannonFigures> {
+export interface LoadOptions {
+  cpu: number;
+  pin: boolean;
+}
+
+async function runOnce(group: ProcessGroup, spec: AutocannonSpec, options: LoadOptions, onStart?: () => void): Promise<AutocannonFigures> {
   const proc = group.spawnNode('autocannon', {
     nodeArgs: TSX_ARGS,
     args: [repoPath('bench/lib/autocannon-worker.ts'), JSON.stringify(spec)],
@@ -72,14 +74,8 @@ async function runOnce(
   return JSON.parse(line[1]!) as AutocannonFigures;
 }
 
-/** Warm-up (not measured), then `runs` measured runs. */
-export async function runHttpLoad(
-  group: ProcessGroup,
-  target: HttpLoadTarget,
-  size: HttpLoadSize,
-  options: { cpu: number; pin: boolean; onRun?: (run: HttpRun, index: number) => void },
-): Promise<HttpLoadResult> {
-  const spec = (durationSec: number, amount?: number): AutocannonSpec => ({
+function specOf(target: HttpLoadTarget, size: HttpLoadSize, durationSec: number, amount?: number): AutocannonSpec {
+  return {
     url: target.url,
     connections: size.connections,
     durationSec,
@@ -87,30 +83,37 @@ export async function runHttpLoad(
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...target.headers },
     body: target.body,
+    ...(target.expectCount ? { expectCount: target.expectCount } : {}),
+  };
+}
+
+/** The warm-up: `size.warmupSec` of the same load, not measured. */
+export async function warmUp(group: ProcessGroup, target: HttpLoadTarget, size: HttpLoadSize, options: LoadOptions): Promise<void> {
+  if (size.warmupSec > 0) await runOnce(group, specOf(target, size, size.warmupSec), options);
+}
+
+/** One measured run: the load's figures and the server's CPU and RSS over it. */
+export async function measureRun(group: ProcessGroup, target: HttpLoadTarget, size: HttpLoadSize, options: LoadOptions): Promise<HttpRun> {
+  let before = cpuTicks(target.serverPid);
+  let started = performance.now();
+  const figures = await runOnce(group, specOf(target, size, size.durationSec, size.amount), options, () => {
+    before = cpuTicks(target.serverPid);
+    started = performance.now();
   });
-  if (size.warmupSec > 0) await runOnce(group, spec(size.warmupSec), options);
-  const runs: HttpRun[] = [];
-  for (let i = 0; i < size.runs; i++) {
-    let before = cpuTicks(target.serverPid);
-    let started = performance.now();
-    const figures = await runOnce(group, spec(size.durationSec, size.amount), options, () => {
-      before = cpuTicks(target.serverPid);
-      started = performance.now();
-    });
-    const wallUs = (performance.now() - started) * 1000;
-    const usedUs = ticksToUs(cpuTicks(target.serverPid) - before);
-    const run: HttpRun = {
-      ...figures,
-      serverCpuUsPerRequest: figures.requests > 0 ? usedUs / figures.requests : Number.NaN,
-      serverCpuPercent: (usedUs / wallUs) * 100,
-      serverRssKiB: rssKiB(target.serverPid),
-    };
-    runs.push(run);
-    options.onRun?.(run, i);
-  }
-  const errorSamples = runs.flatMap((run) => run.errorSamples).slice(0, 3);
+  const wallUs = (performance.now() - started) * 1000;
+  const usedUs = ticksToUs(cpuTicks(target.serverPid) - before);
   return {
-    label: target.label,
+    ...figures,
+    serverCpuUsPerRequest: figures.requests > 0 ? usedUs / figures.requests : Number.NaN,
+    serverCpuPercent: (usedUs / wallUs) * 100,
+    serverRssKiB: rssKiB(target.serverPid),
+  };
+}
+
+/** The medians and failures of measured runs. */
+export function summariseRuns(label: string, runs: HttpRun[]): HttpLoadResult {
+  return {
+    label,
     runs,
     median: {
       rps: median(runs.map((r) => r.rps)),
@@ -121,6 +124,23 @@ export async function runHttpLoad(
       serverRssKiB: median(runs.map((r) => r.serverRssKiB)),
     },
     failures: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.mismatches, 0),
-    errorSamples,
+    errorSamples: runs.flatMap((run) => run.errorSamples).slice(0, 3),
   };
+}
+
+/** Warm-up (not measured), then `runs` measured runs. */
+export async function runHttpLoad(
+  group: ProcessGroup,
+  target: HttpLoadTarget,
+  size: HttpLoadSize,
+  options: LoadOptions & { onRun?: (run: HttpRun, index: number) => void },
+): Promise<HttpLoadResult> {
+  await warmUp(group, target, size, options);
+  const runs: HttpRun[] = [];
+  for (let i = 0; i < size.runs; i++) {
+    const run = await measureRun(group, target, size, options);
+    runs.push(run);
+    options.onRun?.(run, i);
+  }
+  return summariseRuns(target.label, runs);
 }

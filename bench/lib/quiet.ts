@@ -24,22 +24,27 @@ export async function waitQuiet(gateway: GatewayProcess, sim: SimulatorProcess, 
       },
       { timeoutMs: left(), intervalMs: 100 },
     );
-    let last = cpuTicks(gateway.pid);
-    let lastAt = performance.now();
-    await pollUntil(
-      'gateway idle',
-      () => {
-        const now = cpuTicks(gateway.pid);
-        const at = performance.now();
-        const busy = ticksToUs(now - last) / ((at - lastAt) * 1000);
-        last = now;
-        lastAt = at;
-        return busy < 0.05;
-      },
-      { timeoutMs: left(), intervalMs: 250 },
-    );
+    await waitIdle('gateway idle', gateway.pid, left());
     return true;
   } catch {
     return false;
   }
+}
+
+/** Resolves once the process used under 5% of a core for 250 ms; rejects after timeoutMs. */
+export async function waitIdle(what: string, pid: number, timeoutMs: number): Promise<void> {
+  let last = cpuTicks(pid);
+  let lastAt = performance.now();
+  await pollUntil(
+    what,
+    () => {
+      const now = cpuTicks(pid);
+      const at = performance.now();
+      const busy = ticksToUs(now - last) / ((at - lastAt) * 1000);
+      last = now;
+      lastAt = at;
+      return busy < 0.05;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }

@@ -32,7 +32,7 @@ export function readNotes(file = NOTES_FILE): Partial<Record<RowId, string>> {
     lines.length = 0;
   };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const heading = /^## (H1|H2|S1|S2|S3|S4|U1)\b/.exec(line);
+    const heading = new RegExp(`^## (${ROW_IDS.join('|')})\\b`).exec(line);
     if (heading) {
       flush();
       current = heading[1] as RowId;
@@ -71,7 +71,7 @@ function machineSection(m: MachineInfo, entry: BenchReport['gatewayEntry'], nois
 /** How fast this machine was, by baseline B, beside the figure the performance reference measured. */
 function speedNote(rows: RowResult[]): string[] {
   const b = (
-    rows.find((row) => row.id === 'H1' || row.id === 'H2')?.raw as
+    rows.find((row) => row.id === 'H1' || row.id === 'H2' || row.id === 'R1')?.raw as
       { b?: { median?: { rps: number; serverCpuUsPerRequest: number } } } | undefined
   )?.b?.median;
   if (!b) return [];
@@ -147,7 +147,7 @@ export function renderMarkdown(report: BenchReport, notes: Partial<Record<RowId,
     '',
     `Written by \`npm run bench\` (\`bench/run.ts\`, ${report.mode} mode) on ${report.startedAt}, in ${fmt(report.elapsedMs / 1000)} s. ${passed} of ${report.rows.length} rows met every target. Raw figures: \`bench-results.json\`.`,
     '',
-    "Method (issue 7, `/work/shared/reference/performance.md` §5): every figure is a ratio to a baseline measured in the same run, because these machines are noisy. The server under test runs alone on CPU0; autocannon (50 connections, a separate process), the WebSocket clients (separate processes speaking `graphql-transport-ws` on bare `ws`) and the fal simulator (its own process) run on CPU1. HTTP rows: warm-up, then measured runs; server CPU per request from `/proc/<pid>/stat`; medians of the runs. Memory: RSS from `/proc` after two forced GCs (`--expose-gc` and the `bench/gc-on-signal.cjs` preload, on SIGUSR2). Fan-out latency: receive time in the client − the moment the upstream change was emitted (the simulator step, or W's broadcast), both on CLOCK_MONOTONIC. Every client authenticates (`Authorization: Bearer …`, `connection_init { authorization }`). B = bare yoga `{ hello }` with `maxRequestBodySize: false`; W = bare `ws` sending one pre-serialised string to every socket.",
+    "Method (issue 7, `/work/shared/reference/performance.md` §5): every figure is a ratio to a baseline measured in the same run, because these machines are noisy. The server under test runs alone on CPU0; autocannon (50 connections, a separate process), the WebSocket clients (separate processes speaking `graphql-transport-ws` on bare `ws`) and the fal simulator (its own process) run on CPU1. HTTP rows: warm-up, then measured runs; server CPU per request from `/proc/<pid>/stat`; medians of the runs. P1 (20 connections): its baseline is fal's `@fal-ai/server-proxy` in Express, pinned like the gateway, its runs alternating with the gateway's on the same simulator. Memory: RSS from `/proc` after two forced GCs (`--expose-gc` and the `bench/gc-on-signal.cjs` preload, on SIGUSR2). Fan-out latency: receive time in the client − the moment the upstream change was emitted (the simulator step, or W's broadcast), both on CLOCK_MONOTONIC. Every client authenticates (`Authorization: Bearer …`, `connection_init { authorization }`). B = bare yoga `{ hello }` with `maxRequestBodySize: false`; W = bare `ws` sending one pre-serialised string to every socket.",
     '',
     ...machineSection(report.machine, report.gatewayEntry, report.noise),
     ...speedNote(report.rows),

@@ -39,6 +39,9 @@ export interface RowResult {
 export const ROW_TITLES: Record<RowId, string> = {
   H1: '`{ __typename }` through the full gateway (auth, limits, masking, production logging)',
   H2: '`createAnimation` with the embedded store and the simulator as upstream in its own process',
+  P1: '`createAnimation`, embedded store, fal simulator upstream with jobs held in its queue, 20 connections',
+  P2: '`createAnimation` with a full lifecycle (status stream, 30 log steps, result, the copy of the video), 50 connections',
+  R1: '`animations(first: 20)` for an owner with 10,000 animations',
   S1: 'idle `animationProgress` subscriptions, one per socket, RSS slope 1k → 10k',
   S2: 'one upstream change fanned out to 10,000 subscribers of one animation',
   S3: 'subscriptions held by one process',

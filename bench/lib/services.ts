@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { JobPlan, SimulatorOptions } from '@uni-animate/fal-simulator';
-import { BENCH_AUTHORIZATION } from '../config.js';
+import { BENCH_AUTHORIZATION, BENCH_FAL_KEY } from '../config.js';
 import { GATEWAY_NODE_ARGS, REPO_ROOT, repoPath, TSX_ARGS } from './paths.js';
 import { fdCount, rssKiB } from './proc.js';
 import { pollUntil, type ManagedProcess, type ProcessGroup } from './processes.js';
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   name?: string;
   simulatorUrl: string;
   workDir: string;
+  /** DATA_DIR, when the row prepared it (e.g. seeded its store); default a fresh one under workDir. */
+  dataDir?: string;
   entry: 'dist' | 'source';
   env: Record<string, string>;
   production: boolean;
@@ -90,8 +92,9 @@ export class GatewayProcess {
     const name = options.name ?? 'gateway';
     const port = await freePort();
     const dir = join(options.workDir, `${name}-${port}`);
-    const dataDir = join(dir, 'data');
+    const dataDir = options.dataDir ?? join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const logFile = join(dir, 'gateway.log');
     const nodeArgs = [
       ...GATEWAY_NODE_ARGS,
@@ -113,7 +116,7 @@ export class GatewayProcess {
         PORT: String(port),
         DATA_DIR: dataDir,
         FAL_API_URL: options.simulatorUrl,
-        FAL_KEY: 'bench',
+        FAL_KEY: BENCH_FAL_KEY,
         LOG_LEVEL: options.logLevel,
         NODE_ENV: options.production ? 'production' : 'development',
         DATABASE_URL: '',
@@ -180,6 +183,14 @@ export interface RequestCalls {
 
 export interface CallTotals extends RequestCalls {
   submit: number;
+}
+
+/** A submit as the simulator received it (header names lower-cased). */
+export interface RecordedSubmit {
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
 }
 
 /** The fal simulator in its own process (bench/simulator-process.ts), driven over its control port. */
@@ -256,6 +267,11 @@ export class SimulatorProcess {
     return this.call('GET', `/calls?id=${encodeURIComponent(requestId)}`);
   }
 
+  /** The latest submit received. */
+  lastSubmit(): Promise<RecordedSubmit> {
+    return this.call('GET', '/last-submit');
+  }
+
   backlog(): Promise<{ submitted: number; unfinished: number }> {
     return this.call('GET', '/backlog', undefined, 30_000);
   }
@@ -275,6 +291,31 @@ export async function startBaselineB(group: ProcessGroup, pin: boolean): Promise
     cpu: SERVER_CPU,
     pin,
     cwd: REPO_ROOT,
+  });
+  const line = await proc.waitForLine(/^BENCH_READY (.*)$/, 30_000);
+  return { url: (JSON.parse(line[1]!) as { url: string }).url, proc };
+}
+
+/**
+ * P1's baseline: `@fal-ai/server-proxy` in Express, forwarding to `upstreamHost` (host:port of the
+ * simulator) with FAL_KEY, for callers sending `authorization`; pinned like the gateway.
+ */
+export async function startFalProxy(
+  group: ProcessGroup,
+  options: { pin: boolean; upstreamHost: string; falKey: string; authorization: string },
+): Promise<{ url: string; proc: ManagedProcess }> {
+  const proc = group.spawnNode('baseline-fal-proxy', {
+    nodeArgs: TSX_ARGS,
+    args: [repoPath('bench/baselines/fal-proxy.ts')],
+    cpu: SERVER_CPU,
+    pin: options.pin,
+    cwd: REPO_ROOT,
+    env: {
+      NODE_ENV: 'production',
+      BENCH_PROXY_UPSTREAM: options.upstreamHost,
+      BENCH_PROXY_AUTHORIZATION: options.authorization,
+      FAL_KEY: options.falKey,
+    },
   });
   const line = await proc.waitForLine(/^BENCH_READY (.*)$/, 30_000);
   return { url: (JSON.parse(line[1]!) as { url: string }).url, proc };

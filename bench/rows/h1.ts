@@ -26,7 +26,7 @@ export async function runH1(ctx: RowContext, baseline: Promise<HttpLoadResult>):
     });
     await gateway.stop();
     const b = await baseline;
-    const checks: Check[] = [rpsAgainstB(h1, b, 0.8), noFailures(h1, 'failed responses', '0 (validity of the figure)')];
+    const checks: Check[] = [rpsAgainstB(h1, b, 0.9), noFailures(h1, 'failed responses', '0 (validity of the figure)')];
     return {
       id: 'H1',
       what: ROW_TITLES.H1,

@@ -10,8 +10,7 @@ import type { HttpLoadResult } from '../lib/http-load.js';
 import { ProcessGroup } from '../lib/processes.js';
 import { waitQuiet } from '../lib/quiet.js';
 import { fmt, ratio, ROW_TITLES, statusOf, type Check, type RowContext, type RowResult } from '../lib/row.js';
-import { loadGateway, startFastJobSimulator, startGateway } from '../lib/row-servers.js';
-import { SimulatorProcess } from '../lib/services.js';
+import { loadGateway, startFastJobSimulator, startGateway, startHeldJobSimulator } from '../lib/row-servers.js';
 
 /**
  * Diagnostic beside H2: the same load on a fresh gateway whose jobs stay IN_QUEUE upstream (the
@@ -20,7 +19,7 @@ import { SimulatorProcess } from '../lib/services.js';
  * which the run's size keeps far below the open-file limit.
  */
 async function measureQueued(ctx: RowContext, group: ProcessGroup): Promise<HttpLoadResult> {
-  const sim = await SimulatorProcess.start(group, { queueTickMs: 3_600_000, queueAhead: 1, concurrency: 1 }, { pin: ctx.config.pin });
+  const sim = await startHeldJobSimulator(group, ctx.config.pin);
   const gateway = await startGateway(ctx, group, sim, { name: 'gateway-queued' });
   try {
     return await loadGateway(ctx, group, gateway, {

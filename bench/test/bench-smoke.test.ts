@@ -13,6 +13,9 @@ import { liveChildPids, pinningAvailable, ProcessGroup, resetPinningProbe } from
 import type { RowResult } from '../lib/row.js';
 import { runBench } from '../run.js';
 import type { LoadedFanout } from '../rows/gateway-fanout.js';
+import type { P1Figures } from '../rows/p1.js';
+import type { P2Figures } from '../rows/p2.js';
+import type { FirstPage } from '../rows/r1.js';
 import type { RoundFigures } from '../lib/fanout.js';
 import type { HoldFigures } from '../rows/s3.js';
 import type { U1Case } from '../rows/u1.js';
@@ -44,6 +47,33 @@ describe('npm run bench, smoke size', () => {
       expect(h2.h2.failures).toBe(0);
       expect(h2.h2.runs[0]!.status2xx).toBe(config.http.amount);
       expect(h2.submits).toBe(h2.responses);
+
+      // P1: the gateway and the fal proxy each answered every create 2xx without errors, and the
+      // simulator counted exactly one submit per answer on both sides; the proxy replayed the gateway's own submit.
+      const p1 = row(report.rows, 'P1').raw as unknown as P1Figures;
+      for (const side of [p1.gateway, p1.proxy]) {
+        expect(side.load.failures).toBe(0);
+        expect(side.load.runs.map((run) => run.status2xx)).toEqual([config.p1.amount]);
+        expect(side.submits).toEqual([config.p1.amount]);
+        expect(side.settled).toEqual([true]);
+      }
+      expect(p1.upstreamSubmit.path).toBe('/fal-ai/uni-animate');
+      expect(JSON.parse(p1.upstreamSubmit.body)).toMatchObject({ prompt: 'a bench knight dancing', num_inference_steps: 30 });
+
+      // P2: every create answered, and every animation's lifecycle ran to COMPLETED with its video copied.
+      const p2 = row(report.rows, 'P2').raw as unknown as P2Figures;
+      expect(p2.load.failures).toBe(0);
+      expect(p2.load.runs[0]!.status2xx).toBe(config.p2.amount);
+      expect(p2.settled).toBe(true);
+      expect(p2.statuses).toEqual({ COMPLETED: config.p2.amount });
+      expect(p2.calls).toMatchObject({ submit: config.p2.amount, result: config.p2.amount, resultFile: config.p2.amount });
+
+      // R1: every page of the seeded owner's animations answered with exactly 20 edges, no errors.
+      const r1 = row(report.rows, 'R1').raw as { r1: HttpLoadResult; b: HttpLoadResult; seeded: number; firstPage: FirstPage };
+      expect(r1.seeded).toBe(config.r1.animations);
+      expect(r1.firstPage).toEqual({ edges: 20, completed: 20, hasNextPage: true });
+      expect(r1.r1.failures).toBe(0);
+      expect(r1.r1.runs[0]!.status2xx).toBe(config.http.amount);
 
       // S1: every subscription got its snapshot at every count, on the gateway and on W.
       const s1 = row(report.rows, 'S1').raw as { gateway: { steps: MemoryStep[] }; w: { steps: MemoryStep[] } };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Animation } from '../../src/domain/animation.js';
 import { applyChange, type Change } from '../../src/domain/state-machine.js';
@@ -155,6 +157,54 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
     await store.close();
   });
 
+  it("keeps the owner's count of unfinished animations exact through finishes and deletes", async () => {
+    const { store } = await open();
+    const quota = { maxUnfinished: 2, maxInWindow: 3, windowStart: '1970-01-01T00:00:00.000Z' };
+    const first = animationOf(await store.insert(newAnimation(), quota));
+    const second = animationOf(await store.insert(newAnimation(), quota));
+    expect(await store.insert(newAnimation(), quota)).toEqual({ kind: 'overQuota', limit: 'unfinished', oldestInWindow: null });
+
+    // A finish frees a place; finishing it again does not free another.
+    await store.update(first.id, decide({ type: 'cancelled' }));
+    expect(await store.update(first.id, decide({ type: 'cancelled' }))).toBeNull();
+    const third = animationOf(await store.insert(newAnimation(), quota));
+    expect(await store.insert(newAnimation(), { ...quota, maxInWindow: 100 })).toMatchObject({ kind: 'overQuota', limit: 'unfinished' });
+
+    // Deleting an unfinished one frees its place and its place in the window; deleting a finished one frees no place.
+    await store.delete(second.id, 'alice', tick());
+    await store.delete(first.id, 'alice', tick());
+    const fourth = animationOf(await store.insert(newAnimation(), quota));
+    expect(await store.insert(newAnimation(), { ...quota, maxInWindow: 100 })).toMatchObject({ kind: 'overQuota', limit: 'unfinished' });
+    // Two left in the window (third, fourth) of three: one more fits once a place is free.
+    await store.update(third.id, decide({ type: 'cancelled' }));
+    animationOf(await store.insert(newAnimation(), quota));
+    expect(await store.insert(newAnimation(), { ...quota, maxUnfinished: 100 })).toMatchObject({ kind: 'overQuota', limit: 'window' });
+    expect((await store.get(fourth.id))?.status).toBe('SUBMITTING');
+    await store.close();
+  });
+
+  it('commits concurrent writes independently: one failing leaves the others written', async () => {
+    const { store } = await open();
+    const taken = animationOf(await store.insert(newAnimation()));
+    const others = Array.from({ length: 5 }, () => newAnimation());
+    const outcomes = await Promise.allSettled([
+      ...others.slice(0, 2).map((animation) => store.insert(animation)),
+      store.insert(newAnimation({ id: taken.id })),
+      ...others.slice(2).map((animation) => store.insert(animation)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    for (const animation of others) expect((await store.get(animation.id))?.id).toBe(animation.id);
+    expect((await store.get(taken.id))?.createdAt).toBe(taken.createdAt);
+    await store.close();
+  });
+
   it('keeps everything across a close and reopen', async () => {
     const { store, where } = await open();
     const animation = animationOf(await store.insert(newAnimation({ idempotencyKey: 'k' })));
@@ -168,5 +218,41 @@ describe.each(BACKENDS)('SqlAnimationStore on %s', (_name, location) => {
     expect((await reopened.insert(newAnimation({ idempotencyKey: 'k' }))).kind).toBe('existing');
     expect(await reopened.ping()).toBe(true);
     await reopened.close();
+  });
+});
+
+describe('the quota counters migration (0007)', () => {
+  it("counts what a store written before it holds: each owner's unfinished animations and the last day's creations", async () => {
+    const dataDir = temporaryDirectory();
+    const before = await openAnimationStore({ kind: 'embedded', dataDir });
+    // Created now: the migration counts the creations of the last day as the clock says.
+    const now = () => newAnimation({ createdAt: new Date().toISOString() });
+    const alice = [now(), now(), now()];
+    for (const animation of alice) await before.insert(animation);
+    await before.insert({ ...now(), owner: 'bob' });
+    await before.update(alice[0]!.id, decide({ type: 'cancelled' }));
+    await before.close();
+    // Back to the schema of 0006: no counters, 0007 not applied.
+    const database = new Sqlite(join(dataDir, 'gateway.sqlite'));
+    database.exec("DROP TABLE owner_usage; DROP TABLE owner_creations; DELETE FROM kysely_migration WHERE name = '0007_quota_counts'");
+    database.close();
+
+    const after = await openAnimationStore({ kind: 'embedded', dataDir });
+    const windowStart = new Date(Date.now() - 3_600_000).toISOString();
+    // Alice has two unfinished of three; a third unfinished one is over a limit of 2, and a fourth creation over 3 per window.
+    expect(await after.insert(now(), { maxUnfinished: 2, maxInWindow: 100, windowStart })).toMatchObject({
+      kind: 'overQuota',
+      limit: 'unfinished',
+    });
+    expect(await after.insert(now(), { maxUnfinished: 100, maxInWindow: 3, windowStart })).toMatchObject({
+      kind: 'overQuota',
+      limit: 'window',
+    });
+    expect((await after.insert({ ...now(), owner: 'bob' }, { maxUnfinished: 2, maxInWindow: 2, windowStart })).kind).toBe('created');
+    expect(await after.insert({ ...now(), owner: 'bob' }, { maxUnfinished: 2, maxInWindow: 100, windowStart })).toMatchObject({
+      kind: 'overQuota',
+      limit: 'unfinished',
+    });
+    await after.close();
   });
 });

@@ -59,6 +59,8 @@ function sqliteDialect(dataDir: string): SqliteDialect {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // Reads of recent animations stay in memory (the default cache is 2 MiB); it grows only as pages are read.
+  database.pragma('cache_size = -65536');
   return new SqliteDialect({ database: withStatementCache(database) });
 }
 

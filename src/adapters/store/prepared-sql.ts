@@ -37,7 +37,11 @@ export class PreparedSql implements SqlRunner {
     if (this.postgres) return this.alone(work);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.committing) void this.commitWaiting();
+      if (!this.committing) {
+        this.committing = true;
+        // The works the requests of this turn of the event loop bring go into the same commit.
+        setImmediate(() => void this.commitWaiting());
+      }
     });
   }
 
@@ -57,7 +61,6 @@ export class PreparedSql implements SqlRunner {
   }
 
   private async commitWaiting(): Promise<void> {
-    this.committing = true;
     try {
       while (this.waiting.length > 0) await this.commitGroup(this.waiting.splice(0));
     } finally {

@@ -31,6 +31,12 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
  */
 export class Authenticator {
   private readonly keys: { owner: string; digest: Buffer }[];
+  /**
+   * API keys already matched, to their owner: a key is digested and compared with every
+   * configured key once, not on every request. Only configured keys get in, so it holds at
+   * most one entry per key, and a hit says no more than the answer does (the key is valid).
+   */
+  private readonly matchedKeys = new Map<string, string>();
   private readonly verifyJwtPayload: Promise<(token: string) => Promise<JWTPayload>> | undefined;
   private readonly required: boolean;
 
@@ -57,11 +63,14 @@ export class Authenticator {
 
   /** Checks every key, whatever matches first, so timing says nothing about which keys exist. */
   private ownerOfKey(credential: string): string | undefined {
+    const matched = this.matchedKeys.get(credential);
+    if (matched !== undefined) return matched;
     const given = digest(credential);
     let owner: string | undefined;
     for (const key of this.keys) {
       if (timingSafeEqual(given, key.digest)) owner ??= key.owner;
     }
+    if (owner !== undefined) this.matchedKeys.set(credential, owner);
     return owner;
   }
 

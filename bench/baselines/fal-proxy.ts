@@ -11,9 +11,9 @@
  * one key the bench's clients send: no store, no limits); and the fal key is always the app's own,
  * never the caller's Authorization header (the package's default would forward that one).
  */
-import type { AddressInfo } from 'node:net';
 import { createHandler, route } from '@fal-ai/server-proxy/express';
 import express from 'express';
+import { serveUntilStopped } from './serve-until-stopped.js';
 
 const upstream = process.env.BENCH_PROXY_UPSTREAM;
 const falKey = process.env.FAL_KEY;
@@ -33,17 +33,6 @@ app.all(
   }),
 );
 
-const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-await new Promise<void>((resolve) => server.once('listening', resolve));
-const { port } = server.address() as AddressInfo;
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
-setTimeout(stop, Number(process.env.BENCH_LIFETIME_MS ?? 15 * 60_000)).unref();
+const port = await serveUntilStopped(app.listen(Number(process.env.PORT ?? 0), '127.0.0.1'));
 
 console.log(`BENCH_READY ${JSON.stringify({ url: `http://127.0.0.1:${port}${route}`, pid: process.pid })}`);

@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { Animation, AnimationChange, AnimationLog, AnimationStatus, WebhookDelivery } from '../../domain/animation.js';
-import { ANIMATION_STATUSES, isKept, TERMINAL_STATUSES } from '../../domain/animation.js';
+import { ANIMATION_STATUSES, isKept, isTerminal, TERMINAL_STATUSES } from '../../domain/animation.js';
 import type { AppliedChange } from '../../domain/state-machine.js';
 import {
   InvalidCursorError,
@@ -12,6 +12,7 @@ import {
   type PageRequest,
   type Quota,
   type Usage,
+  type WorkInProgress,
 } from '../../ports/animation-store.js';
 import type { AnimationRow, Database } from './database.js';
 import { migrationProvider } from './migrations.js';
@@ -117,7 +118,7 @@ export class SqlAnimationStore implements AnimationStore {
       }
       if (next.status !== current.status) {
         await sql.rows(STATEMENTS.insertStatus, [id, next.version, next.status, next.updatedAt]);
-        if (TERMINAL_STATUSES.has(next.status) && !TERMINAL_STATUSES.has(current.status)) {
+        if (isTerminal(next.status) && !isTerminal(current.status)) {
           await sql.rows(STATEMENTS.addUnfinished, [current.owner, -1]);
         }
       }
@@ -214,7 +215,7 @@ export class SqlAnimationStore implements AnimationStore {
         .where('owner', '=', owner)
         .returning('status')
         .executeTakeFirst();
-      if (deleted && !TERMINAL_STATUSES.has(deleted.status as AnimationStatus)) {
+      if (deleted && !isTerminal(deleted.status as AnimationStatus)) {
         await trx
           .updateTable('owner_usage')
           .set((eb) => ({ unfinished: eb('unfinished', '-', 1) }))
@@ -314,7 +315,7 @@ export class SqlAnimationStore implements AnimationStore {
     await this.db.destroy();
   }
 
-  async workInProgress() {
+  async workInProgress(): Promise<WorkInProgress> {
     // The same definitions as readAdmissionLine's, over the unfinished rows only (the status index finds them).
     const row = await this.db
       .selectFrom('animations')
